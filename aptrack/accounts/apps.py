@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    """Organisations, users, roles and the audit trail."""
+
+    name = "aptrack.accounts"
+    label = "accounts"

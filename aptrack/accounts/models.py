@@ -1,0 +1,119 @@
+"""Organisations, their users and roles, and the append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .choices import ROLES_BY_ORGANISATION, OrganisationKind, Role
+
+
+class Organisation(models.Model):
+    """A body whose people use AP Track: an LA, a school, an AP provider or a post-16 provider.
+
+    An LA organisation points at its local authority; the others at their establishment.
+    """
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    la = models.ForeignKey("directory.LocalAuthority", on_delete=models.PROTECT, null=True,
+                           blank=True, related_name="organisations")
+    establishment = models.OneToOneField("directory.Establishment", on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="organisation")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="local_authority", la__isnull=False, establishment__isnull=True)
+                           | (~Q(kind="local_authority") & Q(establishment__isnull=False))),
+                name="organisation_la_or_establishment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == OrganisationKind.LOCAL_AUTHORITY and not self.la_id:
+            raise ValidationError({"la": "An LA organisation needs its local authority."})
+        if self.kind != OrganisationKind.LOCAL_AUTHORITY and not self.establishment_id:
+            raise ValidationError({"establishment": "This organisation needs its establishment."})
+
+
+class User(AbstractUser):
+    """A person who signs in; belongs to one organisation with one role."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="users")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    objects = UserManager()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.organisation_id and self.role not in ROLES_BY_ORGANISATION[
+            OrganisationKind(self.organisation.kind)
+        ]:
+            kind = self.organisation.get_kind_display()
+            raise ValidationError({"role": f"The role {self.role or '(none)'} does not belong to "
+                                           f"a {kind} organisation."})
+
+    @property
+    def is_la(self) -> bool:
+        return self.role in {Role.LA_OFFICER, Role.LA_SAFEGUARDING, Role.LA_ADMIN}
+
+    @property
+    def is_school(self) -> bool:
+        return self.role in {Role.SCHOOL_DSL, Role.SCHOOL_STAFF}
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role in {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.POST16_STAFF}
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit events are append-only and cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only and cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One audited event: a write (with before/after values) or a read of a learner's record.
+
+    Append-only: the application refuses to update or delete rows, and database triggers do too
+    (migration 0002). Holds ids, never copies of sensitive text.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                             related_name="+")
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40, blank=True)
+    learner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only and cannot be deleted.")

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LearnersConfig(AppConfig):
+    """Learners, their school roll (enrolments) and exclusions."""
+
+    name = "aptrack.learners"
+    label = "learners"

@@ -1,0 +1,1 @@
+"""Settings profiles: base, local (default), test, production; see DJANGO_SETTINGS_MODULE."""

@@ -1,0 +1,72 @@
+"""The demo data: loads through the services, is idempotent, covers every reason and tier,
+gives every demo role records it may see and records it may not, and never runs in production."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aptrack.accounts.models import User
+from aptrack.learners.models import Learner
+from aptrack.placements.models import Placement
+from aptrack.rules import upn
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(monkeypatch, tmp_path, settings):
+    monkeypatch.setenv("APTRACK_DEMO_PASSWORD", "Demo-Password-2026!")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_loads_and_prints_accounts(demo):
+    assert "Loaded demo data" in demo and "Password: Demo-Password-2026!" in demo
+    for name in ["la.officer", "la.admin", "school.dsl", "school2.dsl", "provider.staff",
+                 "provider2.staff"]:
+        assert name in demo and User.objects.get(username=name).check_password(
+            "Demo-Password-2026!")
+    assert 240 <= Learner.objects.count() <= 260
+    assert all(upn.validate(u) == u for u in Learner.objects.values_list("upn", flat=True))
+
+
+def test_seed_demo_is_idempotent(demo):
+    counts = (Learner.objects.count(), Placement.objects.count(), User.objects.count())
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "nothing changed" in out.getvalue()
+    assert (Learner.objects.count(), Placement.objects.count(), User.objects.count()) == counts
+    call_command("seed_demo", "--reset", stdout=StringIO())
+    assert (Learner.objects.count(), Placement.objects.count(), User.objects.count()) == counts
+
+
+def test_every_reason_and_tier_and_both_years(demo):
+    reasons = set(Placement.objects.values_list("reason", flat=True))
+    assert reasons == {"permanent_exclusion", "suspension", "health", "off_site_direction",
+                       "preventative", "other"}
+    assert set(Placement.objects.values_list("tier", flat=True)) == {1, 2, 3}
+    assert Placement.objects.filter(status="active").exists()
+    assert Placement.objects.filter(status="ended").exists()
+    assert Placement.objects.exclude(provision_due_by=None).exists()
+
+
+def test_each_demo_role_sees_some_and_not_all(demo):
+    total = Learner.objects.count()
+    seen = {u.username: set(Learner.objects.for_user(u).values_list("pk", flat=True))
+            for u in User.objects.all()}
+    for name, ids in seen.items():
+        assert 0 < len(ids) < total, name
+    assert seen["school.dsl"].isdisjoint(seen["school2.dsl"])
+    assert seen["provider.staff"].isdisjoint(seen["provider2.staff"])
+    for school in ("school.dsl", "school2.dsl"):  # both schools' pupils at both providers
+        for provider in ("provider.staff", "provider2.staff"):
+            assert seen[school] & seen[provider], (school, provider)
+
+
+def test_seed_demo_refuses_production(settings):
+    settings.APTRACK = {**settings.APTRACK, "DEMO_ALLOWED": False}
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Learner.objects.exists()
