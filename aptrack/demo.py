@@ -222,9 +222,10 @@ class DemoLoader:
                                self.serial % 1000),
             sen_provision=sen, primary_need=need, home_la=extra.pop("home_la", school.la),
             looked_after=self.rng.random() < 0.06, **extra)
+        # Reception starts in the school year a child turns 5, Year 7 the year they turn 12.
+        entry = rules_calendar.school_year_of(dob) + (12 if school.phase == "secondary" else 5)
         learners.enrolment_start(actor=None, learner=learner, establishment=school,
-                                 start_date=date(self.year - 1 - self.rng.randint(0, max(
-                                     0, age - (12 if school.phase == "secondary" else 6))), 9, 1))
+                                 start_date=date(max(entry, self.year - 3), 9, 1))
         return learner
 
     # ---- placements --------------------------------------------------------------------
@@ -238,18 +239,19 @@ class DemoLoader:
         cal = la.default_calendar().rules
         secondary = [self.est[k] for k in ("oakfield", "hollybank", "sycamore")]
         primary = [self.est[k] for k in ("foxglove", "kingfisher")]
-        pupils = [self.learner(self.rng.choice(secondary), self.rng.randint(11, 15))
+        pupils = [self.learner(self.rng.choice(secondary), self.rng.randint(12, 16))
                   for _ in range(190)]
         pupils += [self.learner(self.rng.choice(primary), self.rng.randint(6, 10))
                    for _ in range(50)]
-        other = [self.learner(self.est["elmstead"], self.rng.randint(12, 15)) for _ in range(10)]
+        other = [self.learner(self.est["elmstead"], self.rng.randint(12, 16)) for _ in range(10)]
         this_year = (date(self.year, 9, 8), self.today - timedelta(days=7))
         last_year = (date(self.year - 1, 9, 8), date(self.year, 5, 15))
         plan = self.plan(secondary)
         count = 0
         for learner, (reason, provider_key, commissioner, tier) in zip(
                 pupils[:len(plan)], plan, strict=True):
-            window = this_year if count % 3 else last_year
+            on_roll_last_year = learner.home_enrolment(last_year[0]) is not None
+            window = last_year if count % 3 == 0 and on_roll_last_year else this_year
             self.place(learner, reason, self.est[provider_key], commissioner, tier, window, cal)
             count += 1
         # A neighbouring LA learner placed at a Dudley PRU: visible to the PRU, not to la.officer
