@@ -70,3 +70,12 @@ def test_seed_demo_refuses_production(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", stdout=StringIO())
     assert not Learner.objects.exists()
+
+
+def test_demo_pupils_are_of_an_age_for_their_school(demo):
+    """Year 7 starts in the school year a child turns 12, so nobody joins secondary under 11."""
+    from aptrack.learners.models import Enrolment
+
+    for e in Enrolment.objects.filter(establishment__phase="secondary", placement=None):
+        age_at_entry = (e.start_date - e.learner.date_of_birth).days / 365.25
+        assert age_at_entry >= 11, (e.learner.date_of_birth, e.start_date)

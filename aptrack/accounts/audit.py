@@ -45,3 +45,17 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None,
         learner_id=learner_id,
         changes=changes or {},
     )
+
+
+def change(*, actor: Any, obj: models.Model, action: str, learner_id: int | None,
+           **fields: Any) -> models.Model:
+    """Set fields on ``obj``, validate, save, and audit exactly what changed (call it inside the
+    service's transaction)."""
+    before = snapshot(obj)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    record(actor=actor, action=action, obj=obj, learner_id=learner_id,
+           changes=diff(before, snapshot(obj)))
+    return obj

@@ -98,27 +98,17 @@ def enrolment_start(*, actor: Any, learner: Learner, establishment: Establishmen
 def enrolment_end(*, actor: Any, enrolment: Enrolment, end_date: date,
                   leaving_reason: str) -> Enrolment:
     """Take a learner off a school's roll from ``end_date`` (the last day on roll)."""
-    before = audit.snapshot(enrolment)
-    enrolment.end_date = end_date
-    enrolment.leaving_reason = leaving_reason
-    enrolment.full_clean()
-    enrolment.save()
-    audit.record(actor=actor, action="enrolment.end", obj=enrolment,
-                 learner_id=enrolment.learner_id,
-                 changes=audit.diff(before, audit.snapshot(enrolment)))
+    audit.change(actor=actor, obj=enrolment, action="enrolment.end",
+                 learner_id=enrolment.learner_id, end_date=end_date,
+                 leaving_reason=leaving_reason)
     return enrolment
 
 
 @transaction.atomic
 def enrolment_set_status(*, actor: Any, enrolment: Enrolment, status: str) -> Enrolment:
     """Switch a registration between single and dual main/subsidiary."""
-    before = audit.snapshot(enrolment)
-    enrolment.status = status
-    enrolment.full_clean()
-    enrolment.save()
-    audit.record(actor=actor, action="enrolment.status", obj=enrolment,
-                 learner_id=enrolment.learner_id,
-                 changes=audit.diff(before, audit.snapshot(enrolment)))
+    audit.change(actor=actor, obj=enrolment, action="enrolment.status",
+                 learner_id=enrolment.learner_id, status=status)
     return enrolment
 
 
@@ -161,14 +151,9 @@ def exclusion_make_final(*, actor: Any, exclusion: Exclusion, final_on: date) ->
     if final_on < exclusion.first_day:
         raise ValidationError({"final_on": "An exclusion cannot become final before its "
                                            "first day."})
-    before = audit.snapshot(exclusion)
-    exclusion.status = ExclusionStatus.FINAL
-    exclusion.final_on = final_on
-    exclusion.full_clean()
-    exclusion.save()
-    audit.record(actor=actor, action="exclusion.final", obj=exclusion,
-                 learner_id=exclusion.learner_id,
-                 changes=audit.diff(before, audit.snapshot(exclusion)))
+    audit.change(actor=actor, obj=exclusion, action="exclusion.final",
+                 learner_id=exclusion.learner_id, status=ExclusionStatus.FINAL,
+                 final_on=final_on)
     for enrolment in exclusion.learner.enrolments.filter(establishment=exclusion.school,
                                                           end_date__isnull=True):
         enrolment_end(actor=actor, enrolment=enrolment, end_date=final_on,
@@ -186,10 +171,6 @@ def exclusion_reinstate(*, actor: Any, exclusion: Exclusion) -> Exclusion:
     if exclusion.category != ExclusionCategory.PERMANENT or (
             exclusion.status != ExclusionStatus.PENDING):
         raise ValidationError({"status": "Only a pending permanent exclusion can be overturned."})
-    before = audit.snapshot(exclusion)
-    exclusion.status = ExclusionStatus.REINSTATED
-    exclusion.save()
-    audit.record(actor=actor, action="exclusion.reinstate", obj=exclusion,
-                 learner_id=exclusion.learner_id,
-                 changes=audit.diff(before, audit.snapshot(exclusion)))
+    audit.change(actor=actor, obj=exclusion, action="exclusion.reinstate",
+                 learner_id=exclusion.learner_id, status=ExclusionStatus.REINSTATED)
     return exclusion

@@ -134,3 +134,17 @@ def test_exclusion_input_errors_name_the_field(world):
                                   category="FIXD", school_days=2, first_day=date(2025, 10, 6),
                                   reason_1="PA")
     assert "school" in err.value.message_dict
+
+
+def test_reinstated_exclusion_keeps_the_roll_and_is_audited(world, la_officer):
+    learner = factories.learner(world.school)
+    exclusion = services.exclusion_record(actor=la_officer, learner=learner, school=world.school,
+                                          category="PERM", first_day=date(2025, 10, 6),
+                                          reason_1="PA")
+    services.exclusion_reinstate(actor=la_officer, exclusion=exclusion)
+    assert learner.home_enrolment(date(2025, 11, 3)).establishment == world.school
+    event = AuditEvent.objects.get(action="exclusion.reinstate")
+    assert event.changes == {"status": ["pending", "reinstated"]}
+    with pytest.raises(ValidationError):
+        services.exclusion_make_final(actor=la_officer, exclusion=exclusion,
+                                      final_on=date(2025, 10, 24))
