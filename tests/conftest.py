@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -53,5 +51,3 @@ def provider_staff(world):  # type: ignore[no-untyped-def]
 def other_provider_staff(world):  # type: ignore[no-untyped-def]
     return world.users["other_provider_staff"]
 
-
-__all__ = ["Decimal", "date"]

@@ -9,6 +9,12 @@ from .admin_base import AuditedAdmin
 from .models import AuditEvent, Organisation, User
 
 
+def admin_la(request: HttpRequest) -> Any:
+    """The LA an administrator manages; None (and so nothing) without an LA organisation."""
+    org = getattr(request.user, "organisation", None)
+    return org.la if org is not None and org.la_id else None
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "kind", "la", "establishment"]
@@ -19,7 +25,9 @@ class OrganisationAdmin(AuditedAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        la = request.user.organisation.la if request.user.organisation else None
+        la = admin_la(request)
+        if la is None:
+            return qs.none()
         return qs.filter(la=la) | qs.filter(establishment__la=la)
 
 
@@ -34,7 +42,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        la = request.user.organisation.la if request.user.organisation else None
+        la = admin_la(request)
+        if la is None:
+            return qs.none()
         return qs.filter(organisation__la=la) | qs.filter(organisation__establishment__la=la)
 
 

@@ -157,3 +157,15 @@ class ScopedQuerySet(models.QuerySet[Any]):
 
     def for_user(self, user: Any, action: str = VIEW) -> models.QuerySet[Any]:
         return SCOPES[self.scope_name](self, user, action)
+
+
+def require(model: type[models.Model], pk: Any, actor: Any, action: str = CHANGE) -> None:
+    """Refuse a write by ``actor`` to a record outside their scope as if it did not exist.
+
+    ``actor`` None is the system itself (demo loader, imports run by an administrator on the
+    command line), which acts on every record.
+    """
+    if actor is None:
+        return
+    if not model.objects.for_user(actor, action).filter(pk=pk).exists():  # type: ignore[attr-defined]
+        raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} in your scope.")

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from aptrack.accounts import audit
+from aptrack.accounts import audit, scopes
 from aptrack.directory.models import Establishment, LocalAuthority
 
 from .choices import EnrolmentStatus, ExclusionCategory, ExclusionStatus, LeavingReason
@@ -44,6 +44,7 @@ def learner_update(*, actor: Any, learner: Learner, version: int | None = None,
     unknown = set(fields) - set(LEARNER_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    scopes.require(Learner, learner.pk, actor)
     locked = Learner.objects.select_for_update().get(pk=learner.pk)
     if version is not None and locked.version != version:
         raise ValidationError("Someone else changed this learner since you opened it: "
@@ -121,6 +122,7 @@ def exclusion_record(*, actor: Any, learner: Learner, school: Establishment, cat
     A permanent exclusion starts pending the governing board (EA 2002 s51A; 2012 Regs);
     suspensions take effect at once.
     """
+    scopes.require(Learner, learner.pk, actor)
     if not learner.enrolments.filter(establishment=school).exists():
         raise ValidationError({"school": f"{learner} has never been on the roll of {school}."})
     status = (ExclusionStatus.PENDING if category == ExclusionCategory.PERMANENT

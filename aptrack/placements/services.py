@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from aptrack.accounts import audit
+from aptrack.accounts import audit, scopes
 from aptrack.directory.choices import EstablishmentKind
 from aptrack.directory.models import Establishment, LocalAuthority, Site
 from aptrack.learners import selectors as learner_selectors
@@ -94,6 +94,7 @@ def placement_commission(
     if status not in (Status.REFERRED, Status.AGREED):
         raise ValidationError({"status": "A new placement is referred or agreed; start it with "
                                          "placement_start."})
+    scopes.require(Learner, learner.pk, actor)
     _check_commissioner(commissioner_kind, commissioning_la, commissioning_establishment)
     if exclusion is not None and exclusion.learner_id != learner.pk:
         raise ValidationError({"exclusion": "That exclusion belongs to another learner."})
@@ -158,6 +159,7 @@ def placement_cancel(*, actor: Any, placement: Placement) -> Placement:
 
 def _transition(actor: Any, placement: Placement, allowed: set[str], to: str,
                 action: str) -> Placement:
+    scopes.require(Placement, placement.pk, actor)
     locked = Placement.objects.select_for_update().get(pk=placement.pk)
     if locked.status not in allowed:
         raise ValidationError({"status": f"This placement is {locked.get_status_display()}: "
@@ -207,6 +209,7 @@ def placement_end(*, actor: Any, placement: Placement, end_date: date, end_reaso
                   destination: str) -> Placement:
     """End an active placement with its reason and the learner's destination; registrations the
     placement made end too, and a dual-main home school goes back to single registration."""
+    scopes.require(Placement, placement.pk, actor)
     locked = Placement.objects.select_for_update().get(pk=placement.pk)
     if locked.status != Status.ACTIVE:
         raise ValidationError({"status": f"This placement is {locked.get_status_display()}, "

@@ -148,3 +148,18 @@ def test_reinstated_exclusion_keeps_the_roll_and_is_audited(world, la_officer):
     with pytest.raises(ValidationError):
         services.exclusion_make_final(actor=la_officer, exclusion=exclusion,
                                       final_on=date(2025, 10, 24))
+
+
+def test_learner_writes_need_the_learner_in_scope(world):
+    learner = factories.learner(world.school)
+    for role in ("other_school_dsl", "provider_staff", "other_la_officer"):
+        with pytest.raises(Learner.DoesNotExist):
+            services.learner_update(actor=world.users[role], learner=learner, given_name="X")
+        with pytest.raises(Learner.DoesNotExist):
+            services.exclusion_record(actor=world.users[role], learner=learner,
+                                      school=world.school, category="FIXD", school_days=1,
+                                      first_day=date(2025, 10, 6), reason_1="DB")
+    learner.refresh_from_db()
+    assert learner.given_name != "X" and not learner.exclusions.exists()
+    assert services.learner_update(actor=world.users["school_dsl"], learner=learner,
+                                   given_name="Y").given_name == "Y"

@@ -194,3 +194,23 @@ def test_bad_input_names_the_field(world):
             world.commission(learner, **extra)
         assert field in err.value.message_dict, (extra, err.value.message_dict)
     assert not Placement.objects.exists()
+
+
+def test_writes_outside_the_actors_scope_are_refused_as_absent(world):
+    """Out of scope is "no such record" (404), and nothing is written."""
+    learner = factories.learner(world.school)
+    with pytest.raises(learner.DoesNotExist):
+        placements_for = world.users["other_school_dsl"]
+        services.placement_commission(
+            actor=placements_for, learner=learner, provider=world.ap,
+            commissioner_kind="school", commissioning_establishment=world.other_school,
+            reason="preventative", tier=1, start_date=date(2025, 10, 6), hours_per_week=10)
+    assert not Placement.objects.exists()
+    p = world.commission(learner, provider=world.pru)
+    for actor in (world.users["other_school_dsl"], world.users["provider_staff"]):
+        with pytest.raises(Placement.DoesNotExist):
+            services.placement_agree(actor=actor, placement=p)
+    p.refresh_from_db()
+    assert p.status == "referred"
+    assert services.placement_agree(actor=world.users["school_dsl"], placement=p).status == (
+        "agreed")

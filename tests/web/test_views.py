@@ -71,3 +71,19 @@ def test_admin_is_scoped_and_read_only_for_personal_data(client, world):
     assert client.get("/admin/learners/learner/add/").status_code == 403
     establishments = client.get("/admin/directory/establishment/").content.decode()
     assert "Test High" in establishments and "Far" not in establishments
+
+
+def test_admin_without_an_la_organisation_sees_no_users_or_organisations(client, world):
+    from django.contrib.auth.models import Permission
+
+    from aptrack.accounts.models import User
+
+    stray = User.objects.create_user(username="stray", password="a-long-test-password-1",
+                                     is_staff=True)
+    stray.user_permissions.set(Permission.objects.filter(
+        codename__in=["view_user", "view_organisation"]))
+    client.force_login(stray)
+    users = client.get("/admin/accounts/user/").content.decode()
+    assert ">school_dsl</a>" not in users and "0 users" in users
+    orgs = client.get("/admin/accounts/organisation/").content.decode()
+    assert "0 organisations" in orgs
