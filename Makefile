@@ -4,7 +4,8 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PYTHON ?= python3
 
-.PHONY: install demo test lint serve clean
+.PHONY: install demo test lint serve clean bench
+SCALE  ?= la
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=aptrack.settings.test $(BIN)/aptrack makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) node_modules var/static

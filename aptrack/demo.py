@@ -7,6 +7,7 @@ through the services, so the rules decide exactly as they would for real users.
 
 from __future__ import annotations
 
+import importlib
 import random
 import secrets
 from dataclasses import dataclass
@@ -368,6 +369,15 @@ def is_loaded() -> bool:
     return LocalAuthority.objects.filter(code=LA_CODE).exists()
 
 
+#: Apps that add their own demo data: each has a ``demo`` module with ``load(loader)`` and
+#: ``reset(la_ids, learner_ids)``; loaded in this order, reset in the reverse order.
+EXTENSIONS = ["attendance", "quality", "exchange", "sufficiency", "api"]
+
+
+def _extensions() -> list[Any]:
+    return [importlib.import_module(f"aptrack.{name}.demo") for name in EXTENSIONS]
+
+
 def reset() -> None:
     """Remove the demo data (audit events stay: they are append-only)."""
     from aptrack.learners.models import Enrolment, Exclusion
@@ -375,6 +385,9 @@ def reset() -> None:
 
     las = LocalAuthority.objects.filter(code__in=[LA_CODE, OTHER_LA_CODE])
     learner_ids = list(Learner.objects.filter(home_la__in=las).values_list("pk", flat=True))
+    la_ids = list(las.values_list("pk", flat=True))
+    for extension in reversed(_extensions()):
+        extension.reset(la_ids, learner_ids)
     Enrolment.objects.filter(learner_id__in=learner_ids).delete()
     Placement.objects.filter(learner_id__in=learner_ids).delete()
     Exclusion.objects.filter(learner_id__in=learner_ids).delete()
@@ -397,7 +410,10 @@ def load(*, today: date, reset_first: bool = False) -> dict[str, Any]:
     created = False
     summary: dict[str, Any] = {}
     if not is_loaded():
-        summary = DemoLoader(today).run()
+        loader = DemoLoader(today)
+        summary = loader.run()
+        for extension in _extensions():
+            summary.update(extension.load(loader))
         created = True
     password = demo_password()
     DemoLoader(today).accounts(password)

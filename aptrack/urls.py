@@ -8,5 +8,10 @@ admin.site.site_title = "AP Track administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("aptrack.api.urls")),
+    path("attendance/", include("aptrack.attendance.urls")),
+    path("quality/", include("aptrack.quality.urls")),
+    path("exchange/", include("aptrack.exchange.urls")),
+    path("sufficiency/", include("aptrack.sufficiency.urls")),
     path("", include("aptrack.web.urls")),
 ]

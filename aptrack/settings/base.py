@@ -54,6 +54,14 @@ INSTALLED_APPS = [
     "aptrack.learners",
     "aptrack.placements",
     "aptrack.web",
+    "aptrack.attendance",
+    "aptrack.quality",
+    "aptrack.exchange",
+    "aptrack.sufficiency",
+    "aptrack.api",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -165,3 +173,13 @@ APTRACK = {
     # seed_demo may load synthetic learners and demo accounts (never under production settings).
     "DEMO_ALLOWED": True,
 }
+
+
+# --- Settings owned by each area live in their own module, imported last so they may extend
+# the values above (e.g. INSTALLED_APPS, MIDDLEWARE).
+from .parts.api import *  # noqa: E402, F403
+from .parts.attendance import *  # noqa: E402, F403
+from .parts.exchange import *  # noqa: E402, F403
+from .parts.quality import *  # noqa: E402, F403
+from .parts.security import *  # noqa: E402, F403
+from .parts.sufficiency import *  # noqa: E402, F403

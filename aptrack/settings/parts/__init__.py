@@ -1,0 +1,1 @@
+"""Settings fragments, one per area, imported at the end of base.py."""

@@ -1,0 +1,1 @@
+"""AP Track benchmarks (`make bench`)."""

@@ -1,0 +1,1 @@
+"""Benchmark suites: each module has ``run(ctx) -> list[dict]`` (see bench/run.py)."""
