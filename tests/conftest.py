@@ -51,3 +51,23 @@ def provider_staff(world):  # type: ignore[no-untyped-def]
 def other_provider_staff(world):  # type: ignore[no-untyped-def]
     return world.users["other_provider_staff"]
 
+
+
+@pytest.fixture(scope="session")
+def smtp_server():  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) on loopback for the whole test session."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):  # type: ignore[no-untyped-def]
+    """Send this test's e-mail through the real SMTP server; ``smtp.capture()`` reads it."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.hostname, smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return smtp_server

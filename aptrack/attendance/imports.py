@@ -1,0 +1,211 @@
+"""Importing marks from CSV or XLSX files: header ``upn,date,session,code``, all or nothing.
+
+Every problem is reported as ``line N: COLUMN: reason`` (line 1 is the header) and nothing is
+written when there is any. Codes withdrawn in 2024 are mapped as
+``aptrack/data/withdrawn_attendance_codes.csv`` says and the marks flagged for review, never
+silently (``aptrack.rules.attendance.code_for_import``). The same service serves
+``aptrack import_attendance`` and the providers' upload page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+
+from aptrack.directory.models import Establishment
+from aptrack.learners.models import Learner
+from aptrack.rules import upn as rules_upn
+
+from .choices import Source
+from .services import MarksInvalid, RecordResult, attendance_marks_record
+
+HEADER = ("upn", "date", "session", "code")
+OPTIONAL = ("reason",)
+FIELD_TO_COLUMN = {"learner": "upn", "setting": "setting", "date": "date", "session": "session",
+                   "code": "code", "item": "row", "reason": "reason"}
+Progress = Callable[[int, int], None]
+
+
+class ImportFailed(Exception):
+    """The file was refused; ``problems`` holds one ``line N: COLUMN: reason`` per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+
+
+@dataclass
+class ImportReport:
+    rows: int
+    result: RecordResult
+    dry_run: bool
+    withdrawn: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        r = self.result
+        verb = "would be" if self.dry_run else "were"
+        out = [f"{self.rows} rows read: {r.created} marks {verb} created, {r.amended} amended, "
+               f"{r.unchanged} unchanged; {r.derived} home-school marks {verb} derived; "
+               f"{r.alerts} absence alerts {verb} raised."]
+        if r.needs_review:
+            mapped = ", ".join(f"{k}: {v}" for k, v in sorted(self.withdrawn.items()))
+            out.append(f"{r.needs_review} marks used codes withdrawn in 2024 ({mapped}); they "
+                       "were mapped to current codes and flagged for review.")
+        if self.dry_run:
+            out.append("Dry run: nothing was written.")
+        return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells) from a CSV (UTF-8, or Windows-1252) or XLSX file."""
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+            raise ImportFailed([f"line 1: file: not a readable XLSX workbook ({exc})"]) from None
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in row]
+        book.close()
+        return
+    raw = stream.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        yield number, [c.strip() for c in row]
+
+
+def parse(name: str, stream: IO[bytes], *, setting: Establishment,
+          actor: Any = None) -> tuple[list[dict[str, Any]], list[int], list[str], dict[str, int]]:
+    """Turn a file into mark items; return (items, their line numbers, problems, withdrawn)."""
+    problems: list[str] = []
+    rows = read_rows(name, stream)
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise ImportFailed(["line 1: header: the file is empty"]) from None
+    columns = [h.strip().lower() for h in header]
+    while columns and not columns[-1]:
+        columns.pop()
+    missing = [h for h in HEADER if h not in columns]
+    unknown = [h for h in columns if h not in HEADER + OPTIONAL]
+    if missing or unknown:
+        detail = []
+        if missing:
+            detail.append("missing " + ", ".join(missing))
+        if unknown:
+            detail.append("unexpected " + ", ".join(repr(u) for u in unknown))
+        raise ImportFailed([f"line 1: header: {'; '.join(detail)} (expected "
+                            f"{','.join(HEADER)})"])
+    position = {name: columns.index(name) for name in columns}
+    records: list[tuple[int, dict[str, str]]] = []
+    for number, cells in rows:
+        if not any(cells):
+            continue
+        values = {n: (cells[i] if i < len(cells) else "") for n, i in position.items()}
+        records.append((number, values))
+    upns: dict[str, int] = {}
+    wanted = set()
+    for number, values in records:
+        value = values["upn"].strip().upper()
+        if not value:
+            problems.append(f"line {number}: upn: a UPN is required")
+            continue
+        try:
+            wanted.add(rules_upn.validate(value))
+        except ValueError as exc:
+            problems.append(f"line {number}: upn: {exc}")
+    if wanted:
+        qs = Learner.objects.filter(upn__in=wanted)
+        if actor is not None:
+            qs = qs.for_user(actor, "view")  # type: ignore[attr-defined]
+        upns = dict(qs.values_list("upn", "pk"))
+    items: list[dict[str, Any]] = []
+    lines: list[int] = []
+    withdrawn: dict[str, int] = {}
+    from aptrack.rules import attendance as rules_attendance
+
+    for number, values in records:
+        value = values["upn"].strip().upper()
+        if not value:
+            continue
+        try:
+            normal = rules_upn.validate(value)
+        except ValueError:
+            continue
+        if normal not in upns:
+            problems.append(f"line {number}: upn: no learner with UPN {normal} in your records")
+            continue
+        code = values["code"].strip().upper()
+        if code in rules_attendance.WITHDRAWN:
+            withdrawn[code] = withdrawn.get(code, 0) + 1
+        items.append({"learner": upns[normal], "setting": setting.pk, "date": values["date"],
+                      "session": values["session"], "code": values["code"],
+                      "reason": values.get("reason", "")})
+        lines.append(number)
+    return items, lines, problems, withdrawn
+
+
+def import_marks(name: str, stream: IO[bytes], *, setting: Establishment, actor: Any = None,
+                 dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Validate and load a file of marks for one setting, all or nothing.
+
+    Raises :class:`ImportFailed` with every problem (``line N: COLUMN: reason``); nothing is
+    written then, nor on a dry run.
+    """
+    items, lines, problems, withdrawn = parse(name, stream, setting=setting, actor=actor)
+    total = len(items)
+    if progress:
+        progress(0, total)
+    result = RecordResult()
+    try:
+        with transaction.atomic():
+            try:
+                result = attendance_marks_record(actor=actor, marks=items, source=Source.IMPORT,
+                                                 reason=f"Corrected by the import of {name}",
+                                                 progress=progress)
+            except MarksInvalid as exc:
+                for err in exc.errors:
+                    column = FIELD_TO_COLUMN.get(err["field"], err["field"])
+                    problems.append(f"line {lines[err['index']]}: {column}: {err['reason']}")
+            if problems:
+                raise ImportFailed(sorted(problems, key=_line_number))
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        if progress:
+            progress(total, total)
+    return ImportReport(rows=total, result=result, dry_run=dry_run, withdrawn=withdrawn)
+
+
+def _line_number(problem: str) -> int:
+    try:
+        return int(problem.split(":", 1)[0].split()[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def import_file(path: Path, **kwargs: Any) -> ImportReport:
+    with path.open("rb") as stream:
+        return import_marks(path.name, stream, **kwargs)
