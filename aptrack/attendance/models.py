@@ -78,6 +78,13 @@ class AttendanceMark(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.date:%d %b %Y} {self.session}"
 
+    @property
+    def meaning(self) -> str:
+        """What the code means in the 2024 national set."""
+        from aptrack.rules.attendance import MEANING
+
+        return MEANING.get(self.code, "")
+
 
 class MarkAmendment(models.Model):
     """A change to a mark: the original entry and the new one, why, who and when (2024 Regs)."""

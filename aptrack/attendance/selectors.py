@@ -323,7 +323,13 @@ def heatmap(*, actor: Any, learner: Learner, start: date | None = None,
     start -= timedelta(days=start.weekday())
     marks = counted_marks(_marks(actor).filter(
         learner=learner, date__range=(start, end))).select_related("setting")
-    by_key = {(m.date, m.session): m for m in marks}
+    by_key: dict[tuple[date, str], AttendanceMark] = {}
+    for m in marks:
+        # Where two registers hold the session (D at the home school, the mark at the PRU),
+        # show the one that counts.
+        held = by_key.get((m.date, m.session))
+        if held is None or held.category == "not_counted":
+            by_key[(m.date, m.session)] = m
     weeks: list[HeatmapWeek] = []
     monday = start
     while monday <= end:

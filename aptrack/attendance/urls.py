@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "attendance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("register/", views.register, name="registers"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("reconcile/", views.reconcile, name="reconcile"),
+    path("watch-lists/", views.watch, name="watch"),
+    path("imports/", views.import_upload, name="imports"),
+    path("imports/<int:pk>/", views.import_status, name="import"),
+    path("learners/<int:pk>/", views.learner_attendance, name="learner"),
+]

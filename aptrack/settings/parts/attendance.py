@@ -19,4 +19,8 @@ ATTENDANCE = {
     "ILLNESS_DAYS": int(os.environ.get("APTRACK_ILLNESS_DAYS", "15")),
     # Largest attendance file accepted through the web page.
     "MAX_UPLOAD_BYTES": int(os.environ.get("APTRACK_ATTENDANCE_MAX_UPLOAD", str(50 * 1024 * 1024))),
+    # Uploads up to this size load within the request; larger ones in the background with a
+    # progress bar (about 2,000 rows per 64 KB).
+    "UPLOAD_INLINE_MAX_BYTES": int(os.environ.get("APTRACK_ATTENDANCE_INLINE_UPLOAD",
+                                                  str(64 * 1024))),
 }
