@@ -253,7 +253,8 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
 def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
                             source: str = Source.API, reason: str = "",
                             today: date | None = None,
-                            progress: Callable[[int, int], None] | None = None) -> RecordResult:
+                            progress: Callable[[int, int], None] | None = None,
+                            notify: bool = True) -> RecordResult:
     """Record marks all or nothing; an identical re-submission changes nothing.
 
     ``marks``: ``{"learner": id, "setting": establishment id, "date", "session": "AM"|"PM",
@@ -275,7 +276,7 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
            default_reason=reason or f"Corrected by {Source(source).label.lower()}", result=result,
            progress=progress)
     _derive_home_marks(result.marks, user=user, result=result)
-    _raise_absence_alerts(result.marks, today=today, result=result)
+    _raise_absence_alerts(result.marks, today=today, result=result, notify=notify)
     for setting_id, count in _count_by_setting(result.marks).items():
         audit.record(actor=actor, action="attendance.record", object_type="establishment",
                      object_id=str(setting_id), changes={"source": source, "marks": count,
@@ -406,7 +407,7 @@ def _derive_home_marks(marks: list[AttendanceMark], *, user: Any, result: Record
 
 
 def _raise_absence_alerts(marks: list[AttendanceMark], *, today: date,
-                          result: RecordResult) -> None:
+                          result: RecordResult, notify: bool = True) -> None:
     """Alert the home school's DSL and the commissioner when a provider records an absence."""
     window = today - timedelta(days=settings.ATTENDANCE["ALERT_WINDOW_DAYS"])
     for m in marks:
@@ -425,7 +426,8 @@ def _raise_absence_alerts(marks: list[AttendanceMark], *, today: date,
                 alert.save(update_fields=["code"])
             continue
         result.alerts += 1
-        transaction.on_commit(lambda pk=alert.pk: send_alert_email(pk))
+        if notify:
+            transaction.on_commit(lambda pk=alert.pk: send_alert_email(pk))
 
 
 def alert_recipients(placement: Placement | None, learner: Learner) -> list[str]:
