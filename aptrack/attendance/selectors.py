@@ -102,6 +102,17 @@ def marks_for_organisation(actor: Any, *, start: date, end: date,
     return qs
 
 
+def attendance_totals(*, actor: Any, start: date, end: date,
+                      setting: Establishment | None = None) -> rules_attendance.Summary:
+    """One summary over every learner the actor may see (a school, a provider or an LA), or
+    over one setting's register, for any period."""
+    marks = marks_for_organisation(actor, start=start, end=end, setting=setting)
+    if setting is None:
+        marks = counted_marks(marks)
+    counts = dict(marks.values_list("category").annotate(n=Count("pk")).order_by())
+    return _summary_of(counts)
+
+
 # ---- reconciliation --------------------------------------------------------------------------
 @dataclass
 class Mismatch:

@@ -430,11 +430,16 @@ def _raise_absence_alerts(marks: list[AttendanceMark], *, today: date,
             transaction.on_commit(lambda pk=alert.pk: send_alert_email(pk))
 
 
-def alert_recipients(placement: Placement | None, learner: Learner) -> list[str]:
-    """E-mail addresses of the home school's DSLs and the commissioner's officers."""
+def alert_recipients(placement: Placement | None, learner: Learner,
+                     setting_id: int | None = None) -> list[str]:
+    """E-mail addresses of the home school's DSLs and the commissioner's officers, and, for an
+    unmarked register, the setting's own staff."""
     from aptrack.accounts.models import User
 
     query = Q(pk__in=[])
+    if setting_id is not None:
+        query |= Q(organisation__establishment_id=setting_id,
+                   role__in=[Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.SCHOOL_DSL])
     if placement is not None:
         if placement.home_school_id:
             query |= Q(organisation__establishment_id=placement.home_school_id,
@@ -454,7 +459,9 @@ def alert_recipients(placement: Placement | None, learner: Learner) -> list[str]
 def send_alert_email(alert_id: int) -> None:
     """Send an alert's e-mail: what happened and a link, never the learner's name or details."""
     alert = Alert.objects.select_related("setting", "placement", "learner").get(pk=alert_id)
-    recipients = alert_recipients(alert.placement, alert.learner)
+    recipients = alert_recipients(
+        alert.placement, alert.learner,
+        setting_id=alert.setting_id if alert.kind == AlertKind.UNMARKED else None)
     if not recipients:
         return
     base = getattr(settings, "APTRACK_BASE_URL", "")

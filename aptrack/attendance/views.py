@@ -53,12 +53,30 @@ def _day_and_session(request: HttpRequest) -> tuple[date, str]:
     return day, raw_session
 
 
+def _period(request: HttpRequest, *, default_start: date, end: date) -> tuple[date, date]:
+    """The ``from`` and ``to`` of the query string, if they are dates, else the defaults."""
+    try:
+        start = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = default_start
+    try:
+        end = date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        pass
+    return start, max(start, end)
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """What attendance needs today: alerts, unmarked sessions, mismatches, watch-list counts."""
     user: Any = request.user
     alerts = selectors.alert_list(actor=user).open()
+    today = timezone.localdate()
+    start, end = _period(request, default_start=date(today.year if today.month >= 9
+                                                     else today.year - 1, 9, 1), end=today)
     context: dict[str, Any] = {
+        "start": start, "end": end,
+        "totals": selectors.attendance_totals(actor=user, start=start, end=end),
         "open_alerts": alerts.count(),
         "watch": selectors.watch_lists(actor=user).counts(),
         "has_register": user.role in SCHOOL_ROLES | PROVIDER_ROLES

@@ -210,3 +210,37 @@ def test_register_all_present_with_exceptions(dual, world, provider_staff):
     codes = dict(AttendanceMark.objects.filter(setting=world.pru).values_list("learner_id",
                                                                               "code"))
     assert codes == {dual.learner_id: "/", other.pk: "M"} and result.created == 2
+
+
+def test_unmarked_register_emails_the_setting_and_the_commissioner(dual, world, smtp,
+                                                                   provider_staff):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.test import TestCase
+
+    for name, address in (("provider_staff", "pru@test.invalid"),
+                          ("school_dsl", "dsl@test-high.invalid")):
+        world.users[name].email = address
+        world.users[name].save()
+    with smtp.capture() as inbox, TestCase.captureOnCommitCallbacks(execute=True):
+        services.registers_flag_unmarked(
+            now=datetime(2025, 10, 8, 9, 45, tzinfo=ZoneInfo("Europe/London")))
+    (message,) = inbox.messages
+    assert set(message["X-Envelope-To"].split(", ")) == {"pru@test.invalid",
+                                                         "dsl@test-high.invalid"}
+    assert "was not marked on the register" in message.get_payload()
+
+
+def test_totals_over_a_period_for_a_school_provider_and_la(dual, world, provider_staff,
+                                                           la_officer, school_dsl):
+    from aptrack.attendance.selectors import attendance_totals
+
+    record(provider_staff, [item(dual, MON, "AM", "/"), item(dual, TUE, "AM", "O")])
+    for actor in (la_officer, school_dsl):
+        totals = attendance_totals(actor=actor, start=MON, end=TUE)
+        assert (totals.possible, totals.present, totals.unauthorised) == (2, 1, 1)
+    at_pru = attendance_totals(actor=provider_staff, start=MON, end=MON, setting=world.pru)
+    assert (at_pru.possible, at_pru.present) == (1, 1)
+    assert attendance_totals(actor=world.users["other_school_dsl"], start=MON,
+                             end=TUE).possible == 0
