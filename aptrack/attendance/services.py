@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -272,9 +272,16 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
                if isinstance(m, dict)}
     result = RecordResult()
     user = actor if getattr(actor, "pk", None) else None
-    _write(items, source=source, user=user, reasons=reasons,
-           default_reason=reason or f"Corrected by {Source(source).label.lower()}", result=result,
-           progress=progress)
+    try:
+        with transaction.atomic():
+            _write(items, source=source, user=user, reasons=reasons,
+                   default_reason=reason or f"Corrected by {Source(source).label.lower()}",
+                   result=result, progress=progress)
+    except IntegrityError:
+        # Someone recorded one of these sessions between our read and our write.
+        raise MarksInvalid([{"index": 0, "field": "session", "reason": "another person "
+                             "recorded some of these sessions at the same moment: reload the "
+                             "register and check their marks before saving again"}]) from None
     _derive_home_marks(result.marks, user=user, result=result)
     _raise_absence_alerts(result.marks, today=today, result=result, notify=notify)
     for setting_id, count in _count_by_setting(result.marks).items():

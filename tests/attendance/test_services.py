@@ -244,3 +244,24 @@ def test_totals_over_a_period_for_a_school_provider_and_la(dual, world, provider
     assert (at_pru.possible, at_pru.present) == (1, 1)
     assert attendance_totals(actor=world.users["other_school_dsl"], start=MON,
                              end=TUE).possible == 0
+
+
+def test_a_session_written_meanwhile_by_someone_else_is_refused_not_overwritten(
+        dual, provider_staff, monkeypatch):
+    """Two staff save the same session at once: the second is told, nothing is lost."""
+    from aptrack.attendance import services as svc
+
+    # The other person's mark is written; our read happened just before it landed.
+    AttendanceMark.objects.create(learner_id=dual.learner_id, setting_id=dual.provider_id,
+                                  date=MON, session="AM", code="/", category="present",
+                                  source="register", placement=dual)
+
+    def racing(keys):  # type: ignore[no-untyped-def]
+        return {}
+
+    monkeypatch.setattr(svc, "_existing", racing)
+    with pytest.raises(MarksInvalid) as exc:
+        record(provider_staff, [item(dual, MON, "AM", "O")])
+    assert "at the same moment" in exc.value.errors[0]["reason"]
+    monkeypatch.undo()
+    assert AttendanceMark.objects.get(setting=dual.provider).code == "/"
