@@ -39,7 +39,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
+    # The service's Content-Security-Policy allows scripts from itself only; axe-core is
+    # injected by the test, so the test's own context may bypass it (the pages are unchanged).
+    context = browser.new_context(bypass_csp=True)
     tab = context.new_page()
     yield tab
     context.close()
