@@ -370,3 +370,59 @@ def unmarked_sessions(*, setting: Establishment, now: Any = None) -> list[tuple[
             if missing:
                 out.append((d, session, missing))
     return out
+
+
+# ---- today, for the dashboards -------------------------------------------------------------
+@dataclass
+class NotWhereExpected:
+    learner: Learner
+    placement: Placement
+    session: str
+    code: str | None
+
+
+def arrivals(placements: list[Placement], on: date) -> dict[int, bool | None]:
+    """For each placement: True if the learner was marked present or on an approved activity at
+    the provider today, False if marked absent, None if not marked yet."""
+    if not placements:
+        return {}
+    marks = AttendanceMark.objects.filter(
+        date=on, learner_id__in={p.learner_id for p in placements},
+        setting_id__in={p.provider_id for p in placements}).values_list(
+        "learner_id", "setting_id", "category")
+    state: dict[tuple[int, int], bool] = {}
+    for learner_id, setting_id, category in marks:
+        here = category in ("present", "approved_activity")
+        state[(learner_id, setting_id)] = state.get((learner_id, setting_id), False) or here
+    return {p.pk: state.get((p.learner_id, p.provider_id)) for p in placements}
+
+
+def today_overview(*, actor: Any, now: Any = None) -> dict[str, Any]:
+    """What attendance needs today: learners not where expected (absent, or unmarked after the
+    register closed), open alerts, persistent and severe absence this school year."""
+    now = timezone.localtime(now or timezone.now())
+    today = now.date()
+    placements = list(Placement.objects.for_user(actor).current(today)  # type: ignore[attr-defined]
+                      .select_related("learner", "provider"))
+    marks = {(m.learner_id, m.setting_id, m.session): m for m in AttendanceMark.objects.filter(
+        date=today, learner_id__in={p.learner_id for p in placements})}
+    missing: list[NotWhereExpected] = []
+    calendars: dict[int, Any] = {}
+    for p in placements:
+        if p.provider_id not in calendars:
+            calendars[p.provider_id] = calendar_of(p.provider)
+        cal = calendars[p.provider_id]
+        if cal is None or not cal.is_school_day(today):
+            continue
+        for session in ("AM", "PM"):
+            if not expected_at_provider(p, today, session) or session_times(today,
+                                                                             session)[1] > now:
+                continue
+            mark = marks.get((p.learner_id, p.provider_id, session))
+            if mark is None or mark.category in ("authorised", "unauthorised"):
+                missing.append(NotWhereExpected(p.learner, p, session,
+                                                mark.code if mark else None))
+    watch = watch_lists(actor=actor, today=today).counts()
+    return {"not_where_expected": missing,
+            "open_alerts": alert_list(actor=actor).open().count(),
+            "persistent": watch["persistent"], "severe": watch["severe"]}

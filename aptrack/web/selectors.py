@@ -67,14 +67,15 @@ def placement_get(*, user: Any, pk: int) -> Placement:
 def current_placements(user: Any, on: date) -> list[dict[str, Any]]:
     """Placements active today, each with the sessions the learner is expected there today.
 
-    Whether the learner arrived comes from the attendance registers (``arrived`` stays None
-    until the attendance app provides today's marks: LEAD wires it here).
+    ``arrived``: True or False from today's marks at the provider, None while unmarked.
     """
-    rows = []
-    for p in placements_for(user).current(on).order_by("learner__family_name",
-                                                       "learner__given_name"):
-        rows.append({"placement": p, "today": sessions_today(p, on), "arrived": None})
-    return rows
+    from aptrack.attendance.selectors import arrivals
+
+    current = list(placements_for(user).current(on).order_by("learner__family_name",
+                                                            "learner__given_name"))
+    arrived = arrivals(current, on)
+    return [{"placement": p, "today": sessions_today(p, on), "arrived": arrived.get(p.pk)}
+            for p in current]
 
 
 def referral_queue(user: Any) -> QuerySet[Placement]:

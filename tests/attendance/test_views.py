@@ -258,3 +258,46 @@ def test_large_upload_loads_in_the_background_with_progress(tmp_path, settings):
     assert job.status == "done", job.problems
     assert AttendanceMark.objects.filter(setting=world.pru).count() == 2 * len(days)
     assert "Marks loaded" in client_for(staff).get(response["Location"]).content.decode()
+
+
+# ---- attendance on the web service's pages ---------------------------------------------------
+def test_school_home_says_whether_learners_arrived(dual, world, provider_staff, school_dsl):
+    from aptrack.web.selectors import current_placements
+
+    TUE = MON + timedelta(days=1)
+    attendance_marks_record(actor=provider_staff, today=TUE, marks=[
+        item(dual, MON, "AM", "/"), item(dual, TUE, "AM", "O")])
+    arrived = {on: current_placements(school_dsl, on)[0]["arrived"]
+               for on in (MON, TUE, MON + timedelta(days=2))}
+    assert arrived == {MON: True, TUE: False, MON + timedelta(days=2): None}
+
+
+def test_dashboard_lists_learners_not_where_expected(dual, offsite, world, provider_staff,
+                                                     la_officer):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from aptrack.attendance.selectors import today_overview
+
+    attendance_marks_record(actor=provider_staff, today=MON, marks=[item(dual, MON, "AM", "I")])
+    at = datetime(2025, 10, 6, 9, 45, tzinfo=ZoneInfo("Europe/London"))
+    overview = today_overview(actor=la_officer, now=at)
+    rows = {(r.learner.pk, r.session, r.code) for r in overview["not_where_expected"]}
+    # The PRU recorded illness; the AP has not marked its register, which closed at 09:30.
+    assert rows == {(dual.learner_id, "AM", "I"), (offsite.learner_id, "AM", None)}
+    assert overview["open_alerts"] == 1
+    assert today_overview(actor=world.users["other_school_dsl"], now=at)[
+        "not_where_expected"] == []
+
+
+def test_learner_page_shows_attendance_with_heatmap(dual, school_dsl):
+    body = client_for(school_dsl).get(f"/learners/{dual.learner_id}/").content.decode()
+    assert "See all attendance" in body and "app-heatmap" in body
+    assert "Show the marks as a list" in body
+
+
+def test_dashboard_and_homes_render_with_attendance(dual, la_officer, school_dsl,
+                                                    provider_staff):
+    assert "Attendance today" in client_for(la_officer).get("/").content.decode()
+    assert "Reconcile your register" in client_for(school_dsl).get("/").content.decode()
+    assert "Morning register" in client_for(provider_staff).get("/").content.decode()

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from aptrack.attendance.selectors import today_overview
 from aptrack.web import selectors
 from aptrack.web.forms import SearchForm
 
@@ -44,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                        ("Placements by tier", "tier", counts["tier"]),
                        ("Placements by provider", "provider", counts["provider"]))],
         "active_total": sum(n for _, n in counts["reason"]),
+        "attendance": today_overview(actor=user),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,14 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from aptrack.attendance import selectors as attendance_selectors
 from aptrack.learners import selectors as learner_selectors
 from aptrack.learners import services as learner_services
 from aptrack.learners.models import Enrolment, Exclusion, Learner
 from aptrack.placements.models import Placement
+from aptrack.rules.calendar import school_year_of
 from aptrack.web import selectors
 from aptrack.web.forms import LearnerDetailsForm
 
-from .common import audited_learner, is_provider, may_write, placement_decision
+from .common import audited_learner, is_provider, may_write, placement_decision, today
 
 
 @login_required
@@ -25,6 +29,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     written to the audit trail."""
     learner = audited_learner(request, pk)
     user = request.user
+    on = today()
     placements = list(Placement.objects.for_user(user).filter(learner=learner).select_related(
         "provider", "site", "home_school"))
     for p in placements:
@@ -40,6 +45,10 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "placements": placements,
         "may_write": may_write(request),
         "needs": selectors.needs_summary(learner),
+        "attendance_weeks": attendance_selectors.heatmap(actor=user, learner=learner,
+                                                         start=on - timedelta(weeks=6), end=on),
+        "attendance_summary": attendance_selectors.attendance_summary(
+            actor=user, learner=learner, start=date(school_year_of(on), 9, 1), end=on),
     }
     return render(request, "web/learner.html", context)
 
