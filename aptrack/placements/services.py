@@ -85,12 +85,16 @@ def placement_commission(
     sessions_pattern: str = "1111111111", commissioning_la: LocalAuthority | None = None,
     commissioning_establishment: Establishment | None = None, site: Site | None = None,
     exclusion: Exclusion | None = None, planned_end_date: date | None = None,
-    status: str = Status.REFERRED,
+    status: str = Status.REFERRED, override_reason: str = "",
 ) -> Placement:
     """Commission (refer or agree) a placement; the rules decide and the decision is stored.
 
     Suspension provision may not be at the excluding school (2007 Regs reg 3, as amended).
+    The commissioner's own critical checks of the provider must be in order, unless an LA
+    officer overrides with ``override_reason`` (KCSIE; ``aptrack.quality.gate``).
     """
+    from aptrack.quality import gate
+
     if status not in (Status.REFERRED, Status.AGREED):
         raise ValidationError({"status": "A new placement is referred or agreed; start it with "
                                          "placement_start."})
@@ -103,6 +107,12 @@ def placement_commission(
                                            "excluding school."})
     decided = decide(learner=learner, provider=provider, commissioner_kind=commissioner_kind,
                      reason=reason, exclusion=exclusion, on=start_date)
+    overridden = gate.check_commissioning(
+        actor=actor, provider=provider,
+        commissioning_la=commissioning_la if commissioner_kind == "local_authority" else None,
+        commissioning_establishment=(commissioning_establishment
+                                     if commissioner_kind != "local_authority" else None),
+        override_reason=override_reason)
     placement = Placement(
         learner=learner, provider=provider, site=site, commissioner_kind=commissioner_kind,
         commissioning_la=commissioning_la, commissioning_establishment=commissioning_establishment,
@@ -114,6 +124,9 @@ def placement_commission(
     _save(placement)
     audit.record(actor=actor, action="placement.commission", obj=placement,
                  learner_id=learner.pk, changes=audit.snapshot(placement))
+    if overridden:
+        gate.record_override(actor=actor, placement=placement, reason=override_reason,
+                             found=overridden)
     return placement
 
 
