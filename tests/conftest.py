@@ -71,3 +71,10 @@ def smtp(smtp_server, settings):  # type: ignore[no-untyped-def]
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.hostname, smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     return smtp_server
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """Close the one shared Chromium, if a browser test started it."""
+    from tests.browser.conftest import close_shared_browser
+
+    close_shared_browser()

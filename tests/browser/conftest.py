@@ -16,25 +16,49 @@ CHROMIUM = os.environ.get("APTRACK_CHROMIUM") or shutil.which("chromium") or "/u
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
+_SHARED: dict[str, Any] = {}
 
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # synchronous by design, so Django's async-safety guard is relaxed while the browser runs.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
+
+def shared_browser() -> Any:
+    """One Chromium for the whole test run, however many modules ask for the fixture.
+
+    Test modules outside tests/browser import the fixtures, which gives pytest a second
+    definition of them; a second sync Playwright in the same thread would fail ("Sync API inside
+    the asyncio loop"), so every definition hands out this one instance.
+    """
+    if "browser" not in _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+        # synchronous by design, so Django's async-safety guard is relaxed while it runs.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        playwright = sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        _SHARED["browser"] = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"],
         )
-        yield instance
-        instance.close()
+    return _SHARED["browser"]
+
+
+def close_shared_browser() -> None:
+    """Called once at the end of the test session (tests/conftest.py)."""
+    browser = _SHARED.pop("browser", None)
+    playwright = _SHARED.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
+    yield shared_browser()
 
 
 @pytest.fixture
