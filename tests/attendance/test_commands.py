@@ -170,8 +170,12 @@ def test_the_installed_command_exits_1_on_a_bad_file(tmp_path):
     env.pop("DATABASE_URL", None)
     aptrack = str(Path(sys.executable).parent / "aptrack")
     subprocess.run([aptrack, "migrate", "-v0"], env=env, check=True, timeout=300)
-    subprocess.run([aptrack, "seed_demo"], env=env, check=True, timeout=300,
-                   capture_output=True)
+    subprocess.run([aptrack, "shell", "-c",
+                    "from aptrack.directory.models import Establishment, LocalAuthority; "
+                    "la = LocalAuthority.objects.create(code='332', name='LA'); "
+                    "Establishment.objects.create(la=la, name='PRU', kind='pru', urn='990201', "
+                    "registration_status='registered_school')"],
+                   env=env, check=True, timeout=300, capture_output=True)
     bad = tmp_path / "bad.csv"
     bad.write_text("upn,date,session,code\nNOTAUPN,2025-10-06,AM,/\n")
     done = subprocess.run([aptrack, "import_attendance", str(bad), "--setting", "990201"],
