@@ -8,6 +8,7 @@ admin.site.site_title = "AP Track administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("account/", include("aptrack.accounts.urls")),
     path("api/v1/", include("aptrack.api.urls")),
     path("attendance/", include("aptrack.attendance.urls")),
     path("quality/", include("aptrack.quality.urls")),

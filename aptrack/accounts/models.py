@@ -51,6 +51,9 @@ class User(AbstractUser):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
                                      blank=True, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    is_org_admin = models.BooleanField(
+        "organisation administrator", default=False,
+        help_text="Invites, deactivates and changes the roles of their organisation's users.")
 
     objects = UserManager()
 
@@ -74,6 +77,12 @@ class User(AbstractUser):
     @property
     def is_provider(self) -> bool:
         return self.role in {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.POST16_STAFF}
+
+    @property
+    def manages_users(self) -> bool:
+        """An organisation administrator: LA administrators always, others when appointed."""
+        return bool(self.is_active and self.organisation_id
+                    and (self.is_org_admin or self.role == Role.LA_ADMIN))
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -105,7 +114,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["user", "at"])]
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["username", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_type}"
@@ -117,3 +126,28 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only and cannot be deleted.")
+
+
+class LegalHold(models.Model):
+    """A hold that keeps everything on one learner past its retention date (litigation, an
+    inquiry, a subject access request in progress). Released, not deleted, when it ends."""
+
+    learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT,
+                                related_name="legal_holds")
+    reason = models.CharField(max_length=200)
+    placed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "pk"]
+        indexes = [models.Index(fields=["learner", "released_at"])]
+
+    def __str__(self) -> str:
+        return f"Legal hold on learner {self.learner_id}: {self.reason}"
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None

@@ -59,20 +59,31 @@ INSTALLED_APPS = [
     "aptrack.exchange",
     "aptrack.sufficiency",
     "aptrack.api",
+    "aptrack.scale",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aptrack.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "aptrack.accounts.middleware.SessionLimitsMiddleware",
+    "aptrack.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "aptrack.accounts.middleware.DeniedAccessAuditMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aptrack.urls"
@@ -109,6 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "aptrack.accounts.backends.LockoutBackend",  # 5 failures / 30 min (parts/security.py)
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:sign-in"
@@ -140,6 +155,8 @@ STATICFILES_DIRS = [
 ]
 
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit of a signed-in session: 12 hours
+SESSION_IDLE_SECONDS = 30 * 60  # signed out after 30 minutes without a request
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
