@@ -1,0 +1,160 @@
+"""Attendance import (issue 3 "Performance", issue 10 part 3); the summaries are in
+bench/suites/summaries.py.
+
+* ``attendance_import``: ``aptrack.attendance.imports.import_marks`` (the real service behind
+  ``aptrack import_attendance`` and the upload page: parse, validate every row, write, audit,
+  commit) loading N marks of one school year for a PRU's learners. Baseline: the same rows
+  bulk-loaded into a bare table (no index, no constraint) in the same run: COPY on PostgreSQL
+  (psycopg 3 ``cursor.copy``), ``executemany`` on SQLite. Both timings include the commit.
+  Issue 3's target: at most 2x the baseline at N = 1,000,000 on PostgreSQL; issue 10's:
+  at least 50,000 marks/s.
+* ``attendance_copy_indexed_twin`` (PostgreSQL): the same COPY into a copy of the marks table
+  with all its indexes and constraints (no foreign keys): what the index set costs.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from datetime import date
+from typing import Any
+
+from bench.suites._common import figure, timed
+
+SIZES = {"la": 100_000, "region": 300_000, "national": 1_000_000}
+TINY = 2_000
+IMPORT_ESTAB = "1900"
+
+
+def run(ctx: Any) -> list[dict[str, Any]]:
+    return import_vs_bulk_load(ctx)
+
+
+# ---- import -------------------------------------------------------------------------------
+def _import_fixture(ctx: Any, n: int) -> tuple[Any, bytes, list[tuple[Any, ...]], list[int]]:
+    """A PRU with enough enrolled learners for n marks in the last complete school year."""
+    from django.utils import timezone
+
+    from aptrack.directory.models import Establishment, LocalAuthority
+    from aptrack.learners.models import Enrolment, Learner
+    from aptrack.rules import attendance as rules_attendance
+    from aptrack.rules import upn as rules_upn
+    from aptrack.rules.calendar import school_year_of
+
+    la = LocalAuthority.objects.get(code=ctx.la_code)
+    cal = la.default_calendar().rules
+    year = school_year_of(ctx.today) - 1
+    days = cal.school_days(date(year, 9, 1), date(year + 1, 8, 31))
+    count = math.ceil(n / (2 * len(days)))
+    pru = Establishment.objects.create(
+        name="Bench import PRU (synthetic)", kind="pru", la=la, estab_number=IMPORT_ESTAB,
+        registration_status="registered_school", phase="secondary")
+    learners = Learner.objects.bulk_create([
+        Learner(upn=rules_upn.make(la.code, IMPORT_ESTAB, 10 + i // 1000, i % 1000),
+                given_name="Bench", family_name=f"Learner {i}", date_of_birth=date(2011, 1, 1),
+                sex="F", home_la=la) for i in range(count)])
+    Enrolment.objects.bulk_create([Enrolment(learner=x, establishment=pru, status="C",
+                                             start_date=date(year, 9, 1)) for x in learners])
+    rng = random.Random(ctx.seed)  # noqa: S311 - synthetic data
+    now = timezone.now()
+    lines = ["upn,date,session,code"]
+    rows: list[tuple[Any, ...]] = []
+    for learner in learners:
+        for day in days:
+            for session in ("AM", "PM"):
+                if len(rows) == n:
+                    break
+                r = rng.random()
+                code = ("I" if r < 0.04 else "O" if r < 0.07 else "M" if r < 0.08 else
+                        "L" if r < 0.10 else "/" if session == "AM" else "\\")
+                lines.append(f"{learner.upn},{day.isoformat()},{session},{code}")
+                rows.append((learner.pk, pru.pk, day, session, code,
+                             rules_attendance.CATEGORY[code], "import", False, 1, "", now))
+    return pru, ("\n".join(lines) + "\n").encode(), rows, [x.pk for x in learners]
+
+
+def _bulk_load(rows: list[tuple[Any, ...]], table: str) -> float:
+    from django.db import connection, transaction
+
+    columns = ("learner_id", "setting_id", "date", "session", "code", "category", "source",
+               "needs_review", "version", "supplied_code", "recorded_at")
+    names = ", ".join(columns)
+
+    def load() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                at = connection.ops.adapt_datetimefield_value(rows[0][-1]) if rows else None
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                                   [(*r[:2], r[2].isoformat(), *r[3:-1], at) for r in rows])
+
+    seconds, _ = timed(load)
+    return seconds
+
+
+def _create_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE TABLE bench_bare_marks (LIKE attendance_attendancemark "
+                           "INCLUDING DEFAULTS INCLUDING IDENTITY)")
+            cursor.execute("CREATE TABLE bench_indexed_marks (LIKE attendance_attendancemark "
+                           "INCLUDING ALL)")
+        else:
+            cursor.execute("CREATE TABLE bench_bare_marks AS SELECT * FROM "
+                           "attendance_attendancemark WHERE 0")
+
+
+def _drop_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_bare_marks")
+        cursor.execute("DROP TABLE IF EXISTS bench_indexed_marks")
+
+
+def import_vs_bulk_load(ctx: Any) -> list[dict[str, Any]]:
+    from aptrack.attendance.imports import import_marks
+    from aptrack.attendance.models import AttendanceMark
+    from aptrack.learners.models import Enrolment, Learner
+
+    n = TINY if ctx.tiny else SIZES[ctx.scale]
+    pru, data, rows, learners = _import_fixture(ctx, n)
+    _create_tables()
+    try:
+        print(f"   importing {n:,} marks ...", flush=True)
+        seconds, report = timed(lambda: import_marks("bench.csv", io.BytesIO(data), setting=pru,
+                                                     actor=None))
+        print(f"   imported in {seconds:.1f} s", flush=True)
+        if report.result.created != n:
+            raise AssertionError(f"the import created {report.result.created} marks, not {n}")
+        bare = _bulk_load(rows, "bench_bare_marks")
+        indexed = _bulk_load(rows, "bench_indexed_marks") if ctx.vendor == "postgresql" else None
+    finally:
+        _drop_tables()
+        AttendanceMark.objects.filter(setting=pru).delete()
+        Enrolment.objects.filter(establishment=pru).delete()
+        Learner.objects.filter(pk__in=learners).delete()
+        pru.delete()
+    how = "COPY" if ctx.vendor == "postgresql" else "executemany"
+    total = ctx.rows.get("attendance.AttendanceMark", 0)
+    note = (f"{n:,} marks of {len(learners):,} learners at one PRU, {len(data) // 1024:,} KiB CSV, "
+            f"into a table already holding {total:,}")
+    out = [
+        figure("attendance_import", seconds, bare, "s",
+               f"{note}; baseline: {how} of the same rows into a bare table; target <= 2x "
+               "at 1,000,000 on PostgreSQL"),
+        figure("attendance_import_throughput", n / seconds, n / bare, "marks/s",
+               f"import rate vs raw {how} rate; target >= 50,000 marks/s"),
+    ]
+    if indexed is not None:
+        out.append(figure("attendance_copy_indexed_twin", indexed, bare, "s",
+                          "COPY into a copy of the marks table with its 9 indexes and checks "
+                          "(no foreign keys); baseline: COPY into the bare table"))
+    return out
