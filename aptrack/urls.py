@@ -8,6 +8,7 @@ admin.site.site_title = "AP Track administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("account/tokens/", include("aptrack.api.account_urls")),
     path("account/", include("aptrack.accounts.urls")),
     path("api/v1/", include("aptrack.api.urls")),
     path("attendance/", include("aptrack.attendance.urls")),
