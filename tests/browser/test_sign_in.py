@@ -53,7 +53,7 @@ def test_school_dsl_sees_own_learners_and_opens_one(page, live_server, demo):
     assert "Oakfield Academy (demo)" in page.content()
     assert axe_violations(page) == []
     page.locator("table.govuk-table tbody a").first.click()
-    assert page.get_by_role("heading", name="School roll").is_visible()
+    page.get_by_role("heading", name="School roll").wait_for(state="visible")
     assert axe_violations(page) == []
     # a learner of the other demo school is not there at all
     from aptrack.accounts.models import User
@@ -91,8 +91,8 @@ def test_sign_in_with_an_authenticator_app(page, live_server, demo, account_page
     sign_in(page, live_server, "school.dsl")
     page.wait_for_url("**/account/two-factor/set-up/**")
     assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
-    assert page.get_by_role("img", name="QR code for adding AP Track to an authenticator app"
-                            ).is_visible()
+    page.get_by_role("img", name="QR code for adding AP Track to an authenticator app"
+                            ).wait_for(state="visible")
     assert axe_violations(page) == []
     # a wrong code first: the error is announced and linked to the field
     page.get_by_label("Code from the app").fill("000000")
@@ -102,7 +102,7 @@ def test_sign_in_with_an_authenticator_app(page, live_server, demo, account_page
     device = TOTPDevice.objects.get(user__username="school.dsl", confirmed=False)
     page.get_by_label("Code from the app").fill(code_now(device))
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+    page.get_by_role("heading", name="Your recovery codes").wait_for(state="visible")
     assert page.locator("#recovery-codes li").count() == 10
     assert axe_violations(page) == []
     page.get_by_role("link", name="Continue").click()

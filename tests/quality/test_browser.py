@@ -64,7 +64,7 @@ def test_main_pages_have_no_accessibility_violations(page, live_server, world, d
         assert axe_violations(page) == [], path
     _sign_in(page, live_server, world.users["la_officer"])
     page.goto(f"{live_server.url}/quality/alerts/")
-    assert page.get_by_role("heading", name="Test Unregistered AP").is_visible()
+    page.get_by_role("heading", name="Test Unregistered AP").wait_for(state="visible")
     assert axe_violations(page) == []
 
 

@@ -58,7 +58,7 @@ def test_la_officer_forecasts_changes_a_scenario_and_downloads(page, live_server
     # the table alternative of a chart opens with the keyboard
     page.locator("summary", has_text="Show the chart as a table").first.focus()
     page.keyboard.press("Enter")
-    assert page.locator("details[open] table").first.is_visible()
+    page.locator("details[open] table").first.wait_for(state="visible")
     baseline = total_gap(page, 6)
     assert total_gap(page, 7) == baseline
     # scenario: a quarter of AP demand met in mainstream, and 50 new special places in 2027/28
