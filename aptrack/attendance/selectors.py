@@ -34,6 +34,7 @@ from .choices import PRESENT_CATEGORIES
 from .models import Alert, AttendanceMark
 from .whereabouts import (
     calendar_of,
+    calendars_for,
     expected_at_provider,
     session_times,
 )
@@ -252,7 +253,7 @@ def watch_lists(*, actor: Any, year: int | None = None, setting: Establishment |
         learner_id__in={k[0] for k in by_learner_setting}).values(
         "learner_id", "setting_id", "date").annotate(n=Count("pk")).order_by()}
     establishments = Establishment.objects.in_bulk({k[1] for k in by_learner_setting})
-    calendars = {pk: calendar_of(est) for pk, est in establishments.items()}
+    calendars = calendars_for(list(establishments.values()))
     extra = Learner.objects.in_bulk({k[0] for k in by_learner_setting} - set(learners))
     learners.update(extra)
     for (lid, sid), days in by_learner_setting.items():
@@ -407,10 +408,8 @@ def today_overview(*, actor: Any, now: Any = None) -> dict[str, Any]:
     marks = {(m.learner_id, m.setting_id, m.session): m for m in AttendanceMark.objects.filter(
         date=today, learner_id__in={p.learner_id for p in placements})}
     missing: list[NotWhereExpected] = []
-    calendars: dict[int, Any] = {}
+    calendars = calendars_for(list({p.provider_id: p.provider for p in placements}.values()))
     for p in placements:
-        if p.provider_id not in calendars:
-            calendars[p.provider_id] = calendar_of(p.provider)
         cal = calendars[p.provider_id]
         if cal is None or not cal.is_school_day(today):
             continue
