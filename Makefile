@@ -10,7 +10,7 @@ SCALE  ?= la
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -34,7 +34,6 @@ lint: install
 	DJANGO_SETTINGS_MODULE=aptrack.settings.test $(BIN)/aptrack makemigrations --check --dry-run
 
 bench: install
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 clean:
