@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PYTHON ?= python3
 
-.PHONY: install demo test lint serve clean bench
+.PHONY: install demo test lint serve clean bench schema screenshots restore-drill
 SCALE  ?= la
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -35,6 +35,15 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.run --scale $(SCALE)
+
+schema: install
+	$(BIN)/aptrack spectacular --urlconf aptrack.api.schema_urls --file docs/api/openapi.yaml --validate --fail-on-warn
+
+screenshots: install
+	APTRACK_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_journeys.py
+
+restore-drill: install
+	$(BIN)/aptrack restore_drill
 
 clean:
 	rm -rf $(VENV) node_modules var/static

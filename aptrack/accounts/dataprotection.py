@@ -233,6 +233,14 @@ def retention_apply(*, dry_run: bool, today: date | None = None,
     with transaction.atomic():
         for item in items:
             _apply(item)
+        # Register entries deleted: the counts kept beside them are recomputed for those
+        # learners in the same transaction (attendance/counts.py).
+        touched = {i.learner_id for i in items if i.model == "attendance.AttendanceMark"
+                   and i.action == "delete" and i.learner_id}
+        if touched and apps.is_installed("aptrack.attendance"):
+            from aptrack.attendance import counts
+
+            counts.rebuild(touched)
     return items
 
 

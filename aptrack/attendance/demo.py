@@ -93,9 +93,10 @@ def _code(rng: random.Random, rate: float, session: str) -> str:
 
 def reset(la_ids: list[int], learner_ids: list[int]) -> None:
     """Delete the demo learners' marks, amendments, alerts and uploads."""
-    from .models import Alert, AttendanceImport, AttendanceMark, MarkAmendment
+    from .models import Alert, AttendanceCount, AttendanceImport, AttendanceMark, MarkAmendment
 
     MarkAmendment.objects.filter(mark__learner_id__in=learner_ids).delete()
     AttendanceMark.objects.filter(learner_id__in=learner_ids).delete()
+    AttendanceCount.objects.filter(learner_id__in=learner_ids).delete()
     Alert.objects.filter(learner_id__in=learner_ids).delete()
     AttendanceImport.objects.filter(setting__la_id__in=la_ids).delete()

@@ -126,16 +126,17 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
         values = {n: (cells[i] if i < len(cells) else "") for n, i in position.items()}
         records.append((number, values))
     upns: dict[str, int] = {}
-    wanted = set()
+    checked: list[tuple[int, dict[str, str], str]] = []  # each UPN validated once
     for number, values in records:
         value = values["upn"].strip().upper()
         if not value:
             problems.append(f"line {number}: upn: a UPN is required")
             continue
         try:
-            wanted.add(rules_upn.validate(value))
+            checked.append((number, values, rules_upn.validate(value)))
         except ValueError as exc:
             problems.append(f"line {number}: upn: {exc}")
+    wanted = {normal for _, _, normal in checked}
     if wanted:
         qs = Learner.objects.filter(upn__in=wanted)
         if actor is not None:
@@ -146,14 +147,7 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
     withdrawn: dict[str, int] = {}
     from aptrack.rules import attendance as rules_attendance
 
-    for number, values in records:
-        value = values["upn"].strip().upper()
-        if not value:
-            continue
-        try:
-            normal = rules_upn.validate(value)
-        except ValueError:
-            continue
+    for number, values, normal in checked:
         if normal not in upns:
             problems.append(f"line {number}: upn: no learner with UPN {normal} in your records")
             continue

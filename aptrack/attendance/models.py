@@ -40,14 +40,20 @@ class AttendanceMark(models.Model):
     mapped it; such marks carry ``needs_review`` until a person confirms them.
     """
 
+    # No single-column indexes on the two keys: the unique constraint and the (learner, date)
+    # index lead with the learner, the (setting, date) index with the setting (decision 0007).
     learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT,
-                                related_name="attendance_marks")
+                                related_name="attendance_marks", db_index=False)
     setting = models.ForeignKey("directory.Establishment", on_delete=models.PROTECT,
-                                related_name="attendance_marks")
+                                related_name="attendance_marks", db_index=False)
     date = models.DateField()
     session = models.CharField(max_length=2, choices=Session.choices)
     code = models.CharField(max_length=2)
     category = models.CharField(max_length=20)
+    at_school = models.BooleanField(
+        default=False, editable=False,
+        help_text="The setting keeps a school register (its kind is a school kind), copied when "
+                  "the mark is written so the counted rule needs no join.")
     placement = models.ForeignKey("placements.Placement", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="attendance_marks")
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -72,7 +78,8 @@ class AttendanceMark(models.Model):
         indexes = [
             models.Index(fields=["setting", "date"]),
             models.Index(fields=["learner", "date"]),
-            models.Index(fields=["code", "date"]),
+            models.Index(fields=["learner", "date", "session"], condition=Q(at_school=True),
+                         name="mark_school_session"),
         ]
 
     def __str__(self) -> str:
@@ -84,6 +91,34 @@ class AttendanceMark(models.Model):
         from aptrack.rules.attendance import MEANING
 
         return MEANING.get(self.code, "")
+
+
+class AttendanceCount(models.Model):
+    """Counted sessions of a learner in a school year by category, kept up to date.
+
+    The rule is that of ``selectors.counted_marks`` (school registers count; a non-school
+    provider's mark counts only for sessions no school register covers). The service that
+    writes marks (``services.attendance_marks_record``) adjusts these rows in the same
+    transaction, so a year's summary of an LA, a region or England reads one row per learner
+    and category instead of scanning the marks (decision 0007). ``services.counts_rebuild``
+    recomputes them from the marks, and ``aptrack attendance_counts --check`` compares.
+    """
+
+    learner = models.ForeignKey("learners.Learner", on_delete=models.CASCADE, related_name="+",
+                                db_index=False)
+    school_year = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=20)
+    sessions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "school_year", "category"],
+                                    name="one_count_per_learner_year_category"),
+        ]
+        indexes = [models.Index(fields=["school_year", "learner"])]
+
+    def __str__(self) -> str:
+        return f"{self.school_year}: {self.category} {self.sessions}"
 
 
 class MarkAmendment(models.Model):

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from aptrack.directory.choices import SCHOOL_KINDS
 from aptrack.directory.models import Establishment
 from aptrack.learners.models import Learner
 from aptrack.placements.models import Placement
@@ -31,7 +30,7 @@ from aptrack.rules import clocks
 from aptrack.rules.calendar import school_year_of
 
 from .choices import PRESENT_CATEGORIES
-from .models import Alert, AttendanceMark
+from .models import Alert, AttendanceCount, AttendanceMark
 from .whereabouts import (
     calendar_of,
     calendars_for,
@@ -61,8 +60,8 @@ def counted_marks(qs: QuerySet[AttendanceMark]) -> QuerySet[AttendanceMark]:
     """Marks that count towards a learner's overall summary (see the module docstring)."""
     at_school = AttendanceMark.objects.filter(
         learner_id=OuterRef("learner_id"), date=OuterRef("date"), session=OuterRef("session"),
-        setting__kind__in=SCHOOL_KINDS)
-    return qs.filter(Q(setting__kind__in=SCHOOL_KINDS) | ~Exists(at_school))
+        at_school=True)
+    return qs.filter(Q(at_school=True) | ~Exists(at_school))
 
 
 def _summary_of(counts: dict[str, int]) -> rules_attendance.Summary:
@@ -91,6 +90,29 @@ def summaries_by_learner(marks: QuerySet[AttendanceMark],
     rows = marks.values_list("learner_id", "category").annotate(n=Count("pk")).order_by()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for learner_id, category, n in rows:
+        counts[learner_id][category] = n
+    return {lid: _summary_of(c) for lid, c in counts.items()}
+
+
+def year_summaries(*, actor: Any, year: int) -> dict[int, rules_attendance.Summary]:
+    """Per-learner summaries of a whole school year across their registers, read from the
+    counts kept by the attendance service (``counts.py``) instead of the marks.
+
+    For LA and school users and the system (``actor`` None); equal to ``summaries_by_learner``
+    over the year's marks in their scope. Provider staff see only their own register's marks,
+    so their summaries come from the marks.
+    """
+    from aptrack.accounts.scopes import PROVIDER_ROLES, learner_ids
+
+    if actor is not None and getattr(actor, "role", "") in PROVIDER_ROLES:
+        start, end = school_year_bounds(year)
+        return summaries_by_learner(_marks(actor).filter(date__range=(start, end)))
+    qs = AttendanceCount.objects.filter(school_year=year, sessions__gt=0)
+    ids = None if actor is None else learner_ids(actor)
+    if ids is not None:
+        qs = qs.filter(learner_id__in=ids)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for learner_id, category, n in qs.values_list("learner_id", "category", "sessions"):
         counts[learner_id][category] = n
     return {lid: _summary_of(c) for lid, c in counts.items()}
 
@@ -233,7 +255,12 @@ def watch_lists(*, actor: Any, year: int | None = None, setting: Establishment |
     end = min(end, today)
     marks = marks_for_organisation(actor, start=start, end=end, setting=setting)
     out = WatchLists()
-    summaries = summaries_by_learner(marks, counted=setting is None)
+    if setting is None and today >= timezone.localdate():
+        # The whole year so far, across registers: from the kept counts (no marks are dated
+        # after today, the service refuses them).
+        summaries = year_summaries(actor=actor, year=year)
+    else:
+        summaries = summaries_by_learner(marks, counted=setting is None)
     learners = Learner.objects.in_bulk(list(summaries))
     for lid, summary in summaries.items():
         entry = WatchEntry(learners[lid], f"{summary.absence_rate or 0:.0%} absence", None,

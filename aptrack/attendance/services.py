@@ -14,7 +14,7 @@ act the same day on absence).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +34,7 @@ from aptrack.learners.models import Enrolment, Learner
 from aptrack.placements.models import Placement
 from aptrack.rules import attendance as rules_attendance
 
+from . import counts
 from .choices import ABSENCE_CATEGORIES, AlertKind, AlertOutcome, Session, Source
 from .models import Alert, AttendanceMark, MarkAmendment
 from .whereabouts import (
@@ -68,6 +69,7 @@ class RecordResult:
     needs_review: int = 0
     alerts: int = 0
     marks: list[AttendanceMark] = field(default_factory=list)
+    by_setting: Counter[int] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
         return {"created": self.created, "amended": self.amended, "unchanged": self.unchanged,
@@ -85,6 +87,7 @@ class _Item:
     supplied: str
     review: bool
     placement: Placement | None = None
+    at_school: bool = False
 
 
 def _parse_date(value: Any) -> date:
@@ -238,13 +241,14 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
                 f"at {setting.name} on {day:%d %B %Y}")
             continue
         key = (learner_id, setting_id, day, session)
-        if key in seen and seen[key][1] != code:
-            bad(index, "session", f"item {seen[key][0]} marks the same learner, setting, date "
-                "and session with another code")
-            continue
+        if key in seen:
+            if seen[key][1] != code:
+                bad(index, "session", f"item {seen[key][0]} marks the same learner, setting, "
+                    "date and session with another code")
+            continue  # the same mark twice in one batch is recorded once
         seen[key] = (index, code)
         items.append(_Item(index, learner_id, setting_id, day, session, code, supplied, review,
-                           placement))
+                           placement, setting.is_school))
     errors.sort(key=lambda e: e["index"])
     return items, errors
 
@@ -272,6 +276,9 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
                if isinstance(m, dict)}
     result = RecordResult()
     user = actor if getattr(actor, "pk", None) else None
+    # The counted sessions of these keys before the write; counts.recount adds the difference.
+    keys = {(i.learner_id, i.date, i.session) for i in items}
+    before = counts.counted(keys)
     try:
         with transaction.atomic():
             _write(items, source=source, user=user, reasons=reasons,
@@ -284,18 +291,12 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
                              "register and check their marks before saving again"}]) from None
     _derive_home_marks(result.marks, user=user, result=result)
     _raise_absence_alerts(result.marks, today=today, result=result, notify=notify)
-    for setting_id, count in _count_by_setting(result.marks).items():
+    counts.recount(before, keys)
+    for setting_id, count in sorted(result.by_setting.items()):
         audit.record(actor=actor, action="attendance.record", object_type="establishment",
                      object_id=str(setting_id), changes={"source": source, "marks": count,
                                                          **result.as_dict()})
     return result
-
-
-def _count_by_setting(marks: Iterable[AttendanceMark]) -> dict[int, int]:
-    counts: dict[int, int] = defaultdict(int)
-    for m in marks:
-        counts[m.setting_id] += 1
-    return counts
 
 
 def _existing(keys: Iterable[tuple[int, int, date, str]]) -> dict[tuple[int, int, date, str],
@@ -316,22 +317,24 @@ def _existing(keys: Iterable[tuple[int, int, date, str]]) -> dict[tuple[int, int
     return found
 
 
+# Fields of a new mark written as a plain row (no model instance) by ``_insert``.
+_FIELDS = ("learner_id", "setting_id", "date", "session", "code", "category", "at_school",
+           "placement_id", "source", "supplied_code", "needs_review", "recorded_by_id",
+           "recorded_at")
+# Above this many new marks, write them as rows (COPY on PostgreSQL), not through the ORM.
+STREAM_ABOVE = 500
+
+
 def _write(items: list[_Item], *, source: str, user: Any, reasons: dict[int, str],
            default_reason: str, result: RecordResult,
            progress: Callable[[int, int], None] | None = None) -> None:
     existing = _existing((i.learner_id, i.setting_id, i.date, i.session) for i in items)
-    new: list[AttendanceMark] = []
+    new: list[_Item] = []
     now = timezone.now()
     for item in items:
         mark = existing.get((item.learner_id, item.setting_id, item.date, item.session))
         if mark is None:
-            new.append(AttendanceMark(
-                learner_id=item.learner_id, setting_id=item.setting_id, date=item.date,
-                session=item.session, code=item.code,
-                category=rules_attendance.CATEGORY[item.code],
-                placement=item.placement, source=source,
-                supplied_code=item.supplied if item.supplied != item.code else "",
-                needs_review=item.review, recorded_by=user))
+            new.append(item)
             result.needs_review += int(item.review)
         elif mark.code == item.code:
             result.unchanged += 1
@@ -342,12 +345,45 @@ def _write(items: list[_Item], *, source: str, user: Any, reasons: dict[int, str
             result.amended += 1
             result.needs_review += int(item.review)
             result.marks.append(mark)
-    for start in range(0, len(new), BATCH):
-        AttendanceMark.objects.bulk_create(new[start:start + BATCH])
+            result.by_setting[mark.setting_id] += 1
+    _insert(new, source=source, user=user, now=now, result=result, progress=progress)
+
+
+def _insert(new: list[_Item], *, source: str, user: Any, now: datetime, result: RecordResult,
+            progress: Callable[[int, int], None] | None = None) -> None:
+    """Write new marks. Large batches go as plain rows (COPY on PostgreSQL, decision 0007);
+    only the marks of placements become instances, for the derived marks and alerts."""
+    user_id = getattr(user, "pk", None)
+
+    def row(i: _Item) -> tuple[Any, ...]:
+        return (i.learner_id, i.setting_id, i.date, i.session, i.code,
+                rules_attendance.CATEGORY[i.code], i.at_school,
+                i.placement.pk if i.placement else None, source,
+                i.supplied if i.supplied != i.code else "", i.review, user_id, now)
+
+    def instance(i: _Item) -> AttendanceMark:
+        values = dict(zip(_FIELDS, row(i), strict=True))
+        del values["placement_id"]
+        return AttendanceMark(**values, placement=i.placement)
+
+    if len(new) > STREAM_ABOVE:
+        from aptrack.scale.loader import insert_rows
+
+        for start in range(0, len(new), BATCH * 10):
+            part = new[start:start + BATCH * 10]
+            insert_rows(AttendanceMark, _FIELDS, (row(i) for i in part))
+            if progress:
+                progress(start + len(part), len(new))
+        result.marks.extend(instance(i) for i in new if i.placement is not None)
+    else:
+        created = [instance(i) for i in new]
+        AttendanceMark.objects.bulk_create(created)
         if progress:
-            progress(min(start + BATCH, len(new)), len(new))
+            progress(len(new), len(new))
+        result.marks.extend(created)
+    for i in new:
+        result.by_setting[i.setting_id] += 1
     result.created += len(new)
-    result.marks.extend(new)
 
 
 def _amend(mark: AttendanceMark, *, code: str, source: str, user: Any, now: datetime,
@@ -404,7 +440,8 @@ def _derive_home_marks(marks: list[AttendanceMark], *, user: Any, result: Record
             new.append(AttendanceMark(
                 learner_id=key[0], setting_id=school_id, date=key[2], session=key[3], code=code,
                 category=rules_attendance.CATEGORY[code], placement=placement,
-                source=Source.DERIVED, recorded_by=user))
+                at_school=placement.home_school.is_school, source=Source.DERIVED,
+                recorded_by=user))
         elif mark.source == Source.DERIVED and mark.code != code:
             _amend(mark, code=code, source=Source.DERIVED, user=user, now=now,
                    reason="Derived again from the provider's register")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,7 @@ from django.db import transaction
 
 from aptrack.accounts.models import Organisation, User
 from aptrack.codes import table as code_table
+from aptrack.directory.choices import SCHOOL_KINDS
 from aptrack.directory.models import (
     Closure,
     Establishment,
@@ -167,6 +169,10 @@ class Generator:
         self.password_hash = password_hash or UNUSABLE_PASSWORD_PREFIX
         self.progress = progress or (lambda message: None)
         self.w = BulkWriter(chunk=chunk)
+        self.school_ids: set[int] = set()
+        # Counted sessions per (learner, school year, category) of the LA being generated,
+        # written as attendance.AttendanceCount rows (the rule of attendance/counts.py).
+        self.counts: Counter[tuple[int, int, str]] = Counter()
         self.current_year = rules_calendar.school_year_of(today)
         self.years = list(range(self.current_year - scale.history_years, self.current_year + 1))
         self.report = GenerateReport(scale.name, seed, today)
@@ -222,8 +228,13 @@ class Generator:
         from aptrack.attendance.models import AttendanceMark
 
         w.open(AttendanceMark, ["learner_id", "setting_id", "date", "session", "code",
-                                "category", "placement_id", "source", "recorded_at"])
+                                "category", "placement_id", "source", "recorded_at",
+                                "at_school"])
         self.Mark = AttendanceMark
+        from aptrack.attendance.models import AttendanceCount
+
+        w.open(AttendanceCount, ["learner_id", "school_year", "category", "sessions"])
+        self.Count = AttendanceCount
 
     # ---- run ---------------------------------------------------------------------------
     def run(self) -> GenerateReport:
@@ -269,6 +280,9 @@ class Generator:
                 self.w.skip_foreign_key_checks()
                 for year in self.years:
                     self._learners(la, year)
+                for (learner_id, year, cat), n in sorted(self.counts.items()):
+                    self.w.add(self.Count, (learner_id, year, cat, n))
+                self.counts.clear()
                 self.w.flush()
             written = self.w.tables[self.Mark].written
             rate = (written - marks_before) / max(time.perf_counter() - t0, 1e-9)
@@ -308,6 +322,8 @@ class Generator:
                     None)
                 label = f"{rng.choice(PLACES)} {rng.choice(FAMILY)} {k.label} ({code}, synthetic)"
                 ages = k.ages or (None, None)
+                if k.kind in SCHOOL_KINDS:
+                    self.school_ids.add(est_id)
                 w.add(Establishment, (
                     est_id, label, k.kind, la_id, urn, ukprn, estab, k.gias_type, "open",
                     k.registration, k.phase, ages[0], ages[1], k.places,
@@ -482,7 +498,10 @@ class Generator:
         codes, weights = _weighted(ABSENCE_CODES)
         source = "register" if rng.random() < 0.7 else "import"
         absent_code: str | None = None
+        provider_at_school = provider_id in self.school_ids
+        counts = self.counts
         for day in self._calendar.school_days(start, end):
+            year = rules_calendar.school_year_of(day)
             if absent_code is not None and rng.random() < 0.45:
                 pass  # an absence often runs on into the next day
             elif rng.random() < absence:
@@ -500,16 +519,20 @@ class Generator:
                 at = datetime(day.year, day.month, day.day, 9 + 4 * i, 10, tzinfo=UTC)
                 if pattern[slot + i] == "1":
                     add(Mark, (learner_id, provider_id, day, session, code, category[code],
-                               placement_id, source, at))
+                               placement_id, source, at, provider_at_school))
+                    if provider_at_school or not home_code:
+                        counts[(learner_id, year, category[code])] += 1
                     if home_code:
                         derived = home_code
                         if home_code != "D" and category[code] in ("authorised", "unauthorised"):
                             derived = code
                         add(Mark, (learner_id, home_id, day, session, derived,
-                                   category[derived], placement_id, "derived", at))
+                                   category[derived], placement_id, "derived", at, True))
+                        counts[(learner_id, year, category[derived])] += 1
                 elif home_code:
                     add(Mark, (learner_id, home_id, day, session, code, category[code], None,
-                               "register", at))
+                               "register", at, True))
+                    counts[(learner_id, year, category[code])] += 1
 
 
 def _small_mix(wanted: int) -> list[Kind]:

@@ -265,3 +265,11 @@ def test_a_session_written_meanwhile_by_someone_else_is_refused_not_overwritten(
     assert "at the same moment" in exc.value.errors[0]["reason"]
     monkeypatch.undo()
     assert AttendanceMark.objects.get(setting=dual.provider).code == "/"
+
+
+def test_the_same_mark_twice_in_one_batch_is_recorded_once(dual, provider_staff):  # type: ignore[no-untyped-def]
+    """Found by the counts property test: a duplicated item used to fail the whole batch as if
+    someone else had saved the session at the same moment."""
+    result = record(provider_staff, [item(dual, MON, "AM", "/"), item(dual, MON, "AM", "/")])
+    assert result.created == 1
+    assert AttendanceMark.objects.filter(learner=dual.learner, setting=dual.provider).count() == 1

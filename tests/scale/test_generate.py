@@ -177,3 +177,20 @@ def test_presets_match_the_issue():
     assert national.las * national.learners_per_la_year == pytest.approx(100_000, rel=0.01)
     assert SCALES["la"].learners_per_la_year == 1000
     assert SCALES["region"].las * 9 == pytest.approx(national.las, rel=0.05)
+
+
+def test_generated_counts_and_school_flags_agree_with_the_marks():
+    """The generator writes the kept counts itself (attendance/counts.py's rule) and each mark's
+    at_school flag from its setting: both must equal what the marks say."""
+    from aptrack.attendance import counts
+    from aptrack.attendance.models import AttendanceCount
+    from aptrack.directory.choices import SCHOOL_KINDS
+
+    generate()
+    assert AttendanceCount.objects.count() > 0
+    assert counts.differences() == []
+    assert not AttendanceMark.objects.filter(at_school=True).exclude(
+        setting__kind__in=SCHOOL_KINDS).exists()
+    assert not AttendanceMark.objects.filter(at_school=False,
+                                             setting__kind__in=SCHOOL_KINDS).exists()
+    assert AttendanceMark.objects.filter(at_school=False).exists()
