@@ -19,7 +19,7 @@ sessions no school register covers.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -49,15 +49,25 @@ def counted(keys: set[Key]) -> Counter[CountKey]:
         learner_id__in={k[0] for k in keys},
         date__range=(min(k[1] for k in keys), max(k[1] for k in keys)),
     ).values_list("learner_id", "date", "session", "category", "at_school")
-    sessions: dict[Key, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    # Per session: the categories of its school-register marks, and of the others.
+    school: dict[Key, list[str]] = {}
+    other: dict[Key, list[str]] = {}
     for learner_id, day, session, category, at_school in rows:
         key = (learner_id, day, session)
         if key in keys:
-            sessions[key][0 if at_school else 1].append(category)
+            (school if at_school else other).setdefault(key, []).append(category)
     out: Counter[CountKey] = Counter()
-    for (learner_id, day, _), (school, other) in sessions.items():
-        for category in school or other:
-            out[(learner_id, school_year_of(day), category)] += 1
+    years: dict[date, int] = {}
+    for source, skip in ((school, None), (other, school)):
+        for key, categories in source.items():
+            if skip is not None and key in skip:
+                continue  # a school register holds this session: the others do not count
+            day = key[1]
+            year = years.get(day)
+            if year is None:
+                year = years[day] = school_year_of(day)
+            for category in categories:
+                out[(key[0], year, category)] += 1
     return out
 
 

@@ -126,16 +126,23 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
         values = {n: (cells[i] if i < len(cells) else "") for n, i in position.items()}
         records.append((number, values))
     upns: dict[str, int] = {}
-    checked: list[tuple[int, dict[str, str], str]] = []  # each UPN validated once
+    checked: list[tuple[int, dict[str, str], str]] = []
+    valid: dict[str, str | ValueError] = {}  # each distinct UPN validated once
     for number, values in records:
         value = values["upn"].strip().upper()
         if not value:
             problems.append(f"line {number}: upn: a UPN is required")
             continue
-        try:
-            checked.append((number, values, rules_upn.validate(value)))
-        except ValueError as exc:
-            problems.append(f"line {number}: upn: {exc}")
+        normal = valid.get(value)
+        if normal is None:
+            try:
+                normal = valid[value] = rules_upn.validate(value)
+            except ValueError as exc:
+                normal = valid[value] = exc
+        if isinstance(normal, ValueError):
+            problems.append(f"line {number}: upn: {normal}")
+        else:
+            checked.append((number, values, normal))
     wanted = {normal for _, _, normal in checked}
     if wanted:
         qs = Learner.objects.filter(upn__in=wanted)

@@ -48,6 +48,7 @@ from .whereabouts import (
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+SESSIONS = frozenset(Session.values)
 
 
 class MarksInvalid(Exception):
@@ -166,7 +167,7 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
             bad(index, "date", str(exc))
             ok = False
         session = str(raw.get("session", "")).strip().upper()
-        if session not in Session.values:
+        if session not in SESSIONS:
             bad(index, "session", f"{raw.get('session')!r} is not a session: use AM or PM")
             ok = False
         supplied = str(raw.get("code", "")).strip()
@@ -211,6 +212,7 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
         enrolments[(e.learner_id, e.establishment_id)].append(e)
 
     items: list[_Item] = []
+    school_day: dict[tuple[int, date], bool] = {}
     seen: dict[tuple[int, int, date, str], tuple[int, str]] = {}
     for index, learner_id, setting_id, day, session, code, supplied, review in parsed:
         setting = settings_by_id.get(setting_id)
@@ -228,14 +230,23 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
         if cal is None:
             bad(index, "setting", f"{setting.name} has no school calendar, so no school days")
             continue
-        if not cal.is_school_day(day):
+        open_day = school_day.get((setting_id, day))
+        if open_day is None:
+            open_day = school_day[(setting_id, day)] = cal.is_school_day(day)
+        if not open_day:
             bad(index, "date", f"{day:%A %d %B %Y} is not a school day at {setting.name}")
             continue
-        placement = next((p for p in placements.get((learner_id, setting_id), [])
-                          if p.start_date <= day and (p.end_date is None or day <= p.end_date)),
-                         None)
-        enrolled = any(e.start_date <= day and (e.end_date is None or day <= e.end_date)
-                       for e in enrolments.get((learner_id, setting_id), []))
+        placement = None
+        for p in placements.get((learner_id, setting_id), ()):
+            if p.start_date <= day and (p.end_date is None or day <= p.end_date):
+                placement = p
+                break
+        enrolled = False
+        if placement is None:
+            for e in enrolments.get((learner_id, setting_id), ()):
+                if e.start_date <= day and (e.end_date is None or day <= e.end_date):
+                    enrolled = True
+                    break
         if placement is None and not enrolled:
             bad(index, "date", f"{learners[learner_id].full_name} had no placement or enrolment "
                 f"at {setting.name} on {day:%d %B %Y}")

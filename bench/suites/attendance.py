@@ -70,7 +70,8 @@ def _import_fixture(ctx: Any, n: int) -> tuple[Any, bytes, list[tuple[Any, ...]]
                         "L" if r < 0.10 else "/" if session == "AM" else "\\")
                 lines.append(f"{learner.upn},{day.isoformat()},{session},{code}")
                 rows.append((learner.pk, pru.pk, day, session, code,
-                             rules_attendance.CATEGORY[code], "import", False, 1, "", now))
+                             rules_attendance.CATEGORY[code], "import", False, 1, "", True,
+                             now))
     return pru, ("\n".join(lines) + "\n").encode(), rows, [x.pk for x in learners]
 
 
@@ -78,7 +79,7 @@ def _bulk_load(rows: list[tuple[Any, ...]], table: str) -> float:
     from django.db import connection, transaction
 
     columns = ("learner_id", "setting_id", "date", "session", "code", "category", "source",
-               "needs_review", "version", "supplied_code", "recorded_at")
+               "needs_review", "version", "supplied_code", "at_school", "recorded_at")
     names = ", ".join(columns)
 
     def load() -> None:
@@ -155,6 +156,6 @@ def import_vs_bulk_load(ctx: Any) -> list[dict[str, Any]]:
     ]
     if indexed is not None:
         out.append(figure("attendance_copy_indexed_twin", indexed, bare, "s",
-                          "COPY into a copy of the marks table with its 9 indexes and checks "
+                          "COPY into a copy of the marks table with all its indexes and checks "
                           "(no foreign keys); baseline: COPY into the bare table"))
     return out
