@@ -158,6 +158,31 @@ def generate(ctx: Context, scale_name: str) -> dict[str, Any]:
             "marks_per_s": round(report.marks / report.seconds) if report.seconds else None}
 
 
+def reuse(ctx: Context) -> dict[str, Any]:
+    """Take a kept database as it is: count its rows, and give the generated accounts this
+    run's password (the earlier run's was never stored)."""
+    from django.apps import apps
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from aptrack.accounts.models import User
+    from aptrack.directory.models import LocalAuthority
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    codes = sorted(LocalAuthority.objects.values_list("code", flat=True))
+    if not codes:
+        raise SystemExit("--reuse: the benchmark database holds no generated data")
+    ctx.la_code = codes[0]
+    labels = ["directory.LocalAuthority", "directory.Establishment", "learners.Learner",
+              "learners.Enrolment", "learners.Exclusion", "placements.Placement",
+              "attendance.AttendanceMark", "attendance.AttendanceCount", "accounts.User"]
+    ctx.rows = {label: apps.get_model(label).objects.count() for label in labels}
+    users = User.objects.filter(is_superuser=False)
+    ctx.usernames = sorted(users.values_list("username", flat=True))
+    users.update(password=make_password(ctx.password))
+    return {"reused": True, "rows": ctx.rows}
+
+
 def discover(only: list[str] | None) -> list[str]:
     names = sorted(p.stem for p in SUITES_DIR.glob("*.py") if not p.stem.startswith("_"))
     return [n for n in names if not only or n in only]
@@ -248,13 +273,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None,
                         help="requests per page for server times")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--reuse", action="store_true",
+                        help="run the suites on a database kept (--keep) by an earlier run of "
+                             "the same scale and seed, without generating again")
     args = parser.parse_args(argv)
 
     url = bench_database_url(args.database_url)
     if url == os.environ.get("DATABASE_URL") and not args.database_url:
         raise SystemExit("the benchmark database must not be DATABASE_URL's database")
     started = time.perf_counter()
-    create_database(url)
+    if not args.reuse:
+        create_database(url)
     setup_django(url)
     idle_rss = rss_mb()
     from django.utils import timezone
@@ -269,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     ctx.vendor = connection.vendor
-    data = generate(ctx, "tiny" if args.tiny else args.scale)
+    data = (reuse(ctx) if args.reuse else generate(ctx, "tiny" if args.tiny else args.scale))
     names = discover(args.suites.split(",") if args.suites else None)
     figures, errors = run_suites(ctx, names)
     peak = rss_mb("VmHWM")
