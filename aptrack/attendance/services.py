@@ -39,6 +39,7 @@ from .choices import ABSENCE_CATEGORIES, AlertKind, AlertOutcome, Session, Sourc
 from .models import Alert, AttendanceMark, MarkAmendment
 from .whereabouts import (
     calendar_of,
+    calendars_for,
     expected_at_provider,
     home_code_for,
     live_placements_on,
@@ -193,7 +194,7 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
     learners = _learners_in_scope(actor, {p[1] for p in parsed})
     settings_by_id = {e.pk: e for e in Establishment.objects.filter(
         pk__in={p[2] for p in parsed}).select_related("la", "calendar")}
-    calendars = {pk: calendar_of(est) for pk, est in settings_by_id.items()}
+    calendars = calendars_for(list(settings_by_id.values()))
     allowed = {pk: may_mark(actor, est) for pk, est in settings_by_id.items()}
     learner_ids = set(learners)
     setting_ids = set(settings_by_id)
@@ -435,15 +436,14 @@ def _derive_home_marks(marks: list[AttendanceMark], *, user: Any, result: Record
         wanted[(m.learner_id, p.home_school_id, m.date, m.session)] = (code, p)
     if not wanted:
         return
-    calendars: dict[int, Any] = {}
+    schools = Establishment.objects.in_bulk({key[1] for key in wanted})
+    calendars = calendars_for(list(schools.values()))
     existing = _existing(wanted)
     new: list[AttendanceMark] = []
     now = timezone.now()
     for key, (code, placement) in wanted.items():
         school_id = key[1]
-        if school_id not in calendars:
-            calendars[school_id] = calendar_of(placement.home_school)
-        cal = calendars[school_id]
+        cal = calendars.get(school_id)
         if cal is None or not cal.is_school_day(key[2]):
             continue
         mark = existing.get(key)
@@ -451,7 +451,7 @@ def _derive_home_marks(marks: list[AttendanceMark], *, user: Any, result: Record
             new.append(AttendanceMark(
                 learner_id=key[0], setting_id=school_id, date=key[2], session=key[3], code=code,
                 category=rules_attendance.CATEGORY[code], placement=placement,
-                at_school=placement.home_school.is_school, source=Source.DERIVED,
+                at_school=schools[school_id].is_school, source=Source.DERIVED,
                 recorded_by=user))
         elif mark.source == Source.DERIVED and mark.code != code:
             _amend(mark, code=code, source=Source.DERIVED, user=user, now=now,

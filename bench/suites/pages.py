@@ -71,6 +71,9 @@ def _clear_session(provider: Any, day: Any, learners: list[int]) -> None:
     marks.filter(setting=provider).delete()
     marks.filter(source="derived").delete()
     Alert.objects.filter(learner_id__in=learners, date=day, session="AM").delete()
+    from aptrack.attendance import counts
+
+    counts.rebuild(learners)  # marks deleted outside the service: their counts follow
 
 
 def _sample(request: Callable[[], Any], repeats: int, expect: int,
