@@ -40,8 +40,11 @@ def _models() -> tuple[type[models.Model], type[models.Model]]:
     return AttendanceMark, AttendanceCount
 
 
-def counted(keys: set[Key]) -> Counter[CountKey]:
-    """(learner, school year, category) -> counted sessions among the sessions ``keys``."""
+def counted(keys: set[Key], held: set[Key] | None = None) -> Counter[CountKey]:
+    """(learner, school year, category) -> counted sessions among the sessions ``keys``.
+
+    ``held``, when given, receives the sessions that hold at least one mark.
+    """
     if not keys:
         return Counter()
     mark_model, _ = _models()
@@ -56,6 +59,9 @@ def counted(keys: set[Key]) -> Counter[CountKey]:
         key = (learner_id, day, session)
         if key in keys:
             (school if at_school else other).setdefault(key, []).append(category)
+    if held is not None:
+        held.update(school)
+        held.update(other)
     out: Counter[CountKey] = Counter()
     years: dict[date, int] = {}
     for source, skip in ((school, None), (other, school)):
@@ -71,9 +77,14 @@ def counted(keys: set[Key]) -> Counter[CountKey]:
     return out
 
 
-def recount(before: Counter[CountKey], keys: set[Key]) -> None:
-    """Add to the counts the difference the write made to the sessions ``keys``."""
+def recount(before: Counter[CountKey], keys: set[Key],
+            known: Counter[CountKey] | None = None) -> None:
+    """Add to the counts the difference the write made: ``keys`` are read back from the marks;
+    ``known`` are counted sessions the caller knows without reading (a session that held no
+    mark and received exactly one, with no derived mark)."""
     delta = counted(keys)
+    if known:
+        delta.update(known)
     delta.subtract(before)
     rows = [(lid, year, cat, n) for (lid, year, cat), n in sorted(delta.items()) if n]
     if not rows:

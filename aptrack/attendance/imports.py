@@ -120,18 +120,23 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
             detail.append("unexpected " + ", ".join(repr(u) for u in unknown))
         raise ImportFailed([f"line 1: header: {'; '.join(detail)} (expected "
                             f"{','.join(HEADER)})"])
-    position = {name: columns.index(name) for name in columns}
-    records: list[tuple[int, dict[str, str]]] = []
+    at = [columns.index(n) if n in columns else -1 for n in (*HEADER, *OPTIONAL)]
+    width = max(at) + 1
+    # (line, upn, date, session, code, reason) per row that is not blank
+    records: list[tuple[int, str, str, str, str, str]] = []
     for number, cells in rows:
         if not any(cells):
             continue
-        values = {n: (cells[i] if i < len(cells) else "") for n, i in position.items()}
-        records.append((number, values))
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        records.append((number, cells[at[0]], cells[at[1]], cells[at[2]], cells[at[3]],
+                        cells[at[4]] if at[4] >= 0 else ""))
     upns: dict[str, int] = {}
-    checked: list[tuple[int, dict[str, str], str]] = []
+    checked: list[tuple[tuple[int, str, str, str, str, str], str]] = []
     valid: dict[str, str | ValueError] = {}  # each distinct UPN validated once
-    for number, values in records:
-        value = values["upn"].strip().upper()
+    for record in records:
+        number = record[0]
+        value = record[1].strip().upper()
         if not value:
             problems.append(f"line {number}: upn: a UPN is required")
             continue
@@ -144,8 +149,8 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
         if isinstance(normal, ValueError):
             problems.append(f"line {number}: upn: {normal}")
         else:
-            checked.append((number, values, normal))
-    wanted = {normal for _, _, normal in checked}
+            checked.append((record, normal))
+    wanted = {normal for _, normal in checked}
     if wanted:
         qs = Learner.objects.filter(upn__in=wanted)
         if actor is not None:
@@ -156,16 +161,15 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
     withdrawn: dict[str, int] = {}
     from aptrack.rules import attendance as rules_attendance
 
-    for number, values, normal in checked:
+    for (number, _, day, session, code, reason), normal in checked:
         if normal not in upns:
             problems.append(f"line {number}: upn: no learner with UPN {normal} in your records")
             continue
-        code = values["code"].strip().upper()
-        if code in rules_attendance.WITHDRAWN:
-            withdrawn[code] = withdrawn.get(code, 0) + 1
-        items.append({"learner": upns[normal], "setting": setting.pk, "date": values["date"],
-                      "session": values["session"], "code": values["code"],
-                      "reason": values.get("reason", "")})
+        upper = code.strip().upper()
+        if upper in rules_attendance.WITHDRAWN:
+            withdrawn[upper] = withdrawn.get(upper, 0) + 1
+        items.append({"learner": upns[normal], "setting": setting.pk, "date": day,
+                      "session": session, "code": code, "reason": reason})
         lines.append(number)
     return items, lines, problems, withdrawn
 

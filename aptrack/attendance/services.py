@@ -33,6 +33,7 @@ from aptrack.directory.models import Establishment
 from aptrack.learners.models import Enrolment, Learner
 from aptrack.placements.models import Placement
 from aptrack.rules import attendance as rules_attendance
+from aptrack.rules.calendar import school_year_of
 
 from . import counts
 from .choices import ABSENCE_CATEGORIES, AlertKind, AlertOutcome, Session, Source
@@ -290,7 +291,8 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
     user = actor if getattr(actor, "pk", None) else None
     # The counted sessions of these keys before the write; counts.recount adds the difference.
     keys = {(i.learner_id, i.date, i.session) for i in items}
-    before = counts.counted(keys)
+    held: set[tuple[int, date, str]] = set()
+    before = counts.counted(keys, held=held)
     try:
         with transaction.atomic():
             _write(items, source=source, user=user, reasons=reasons,
@@ -303,7 +305,16 @@ def attendance_marks_record(*, actor: Any, marks: Sequence[dict[str, Any]],
                              "register and check their marks before saving again"}]) from None
     _derive_home_marks(result.marks, user=user, result=result)
     _raise_absence_alerts(result.marks, today=today, result=result, notify=notify)
-    counts.recount(before, keys)
+    # A session that held no mark and gets exactly one, with no placement (so no derived
+    # mark), counts that mark: no need to read it back (most of an import).
+    per_key = Counter((i.learner_id, i.date, i.session) for i in items)
+    known: Counter[tuple[int, int, str]] = Counter()
+    for i in items:
+        key = (i.learner_id, i.date, i.session)
+        if key not in held and per_key[key] == 1 and i.placement is None:
+            known[(i.learner_id, school_year_of(i.date), rules_attendance.CATEGORY[i.code])] += 1
+            keys.discard(key)
+    counts.recount(before, keys, known)
     for setting_id, count in sorted(result.by_setting.items()):
         audit.record(actor=actor, action="attendance.record", object_type="establishment",
                      object_id=str(setting_id), changes={"source": source, "marks": count,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from aptrack.attendance.imports import ImportFailed, import_file
 from aptrack.directory.models import Establishment
@@ -53,5 +54,9 @@ class Command(BaseCommand):
                 self.stdout.write(problem)
             self.stderr.write(f"{len(exc.problems)} problem(s) found; nothing was imported.")
             sys.exit(1)
+        except (OperationalError, InterfaceError) as exc:
+            # The load is one transaction: a lost connection rolls all of it back.
+            raise CommandError(f"the database connection was lost ({str(exc).strip()}); "
+                               "nothing was imported: run the import again") from None
         for line in report.lines():
             self.stdout.write(line)
