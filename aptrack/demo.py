@@ -46,6 +46,7 @@ DEMO_USERS = {
     "school.dsl": ("oakfield", Role.SCHOOL_DSL),
     "school2.dsl": ("hollybank", Role.SCHOOL_DSL),
     "provider.staff": ("castle_gate", Role.PROVIDER_STAFF),
+    "provider.dsl": ("castle_gate", Role.PROVIDER_DSL),
     "provider2.staff": ("forge", Role.PROVIDER_STAFF),
 }
 
@@ -260,7 +261,58 @@ class DemoLoader:
         self.place(other[0], "permanent_exclusion", self.est["meadow_view"], "local_authority", 3,
                    this_year, LocalAuthority.objects.get(code=OTHER_LA_CODE)
                    .default_calendar().rules)
-        return {"learners": Learner.objects.count(), "placements": count + 1}
+        referred = self.referrals(pupils[len(plan):], cal)
+        return {"learners": Learner.objects.count(), "placements": count + 1 + referred}
+
+    #: Referrals waiting to start (reason, provider, commissioner, tier, with an exclusion):
+    #: the LA's referral queue and the schools' have something in them.
+    REFERRALS = [
+        ("permanent_exclusion", "castle_gate", "local_authority", 3),
+        ("health", "rosewood", "local_authority", 2),
+        ("preventative", "forge", "school", 1),
+        ("off_site_direction", "castle_gate", "school", 2),
+        ("other", "second_chance", "local_authority", 2),
+    ]
+
+    def referrals(self, learners_: list[Learner], cal: Any) -> int:
+        """A few placements referred to a provider but not yet agreed or started, starting on
+        coming school days (their own random numbers, so the rest of the demo is unchanged)."""
+        rng = random.Random(3320)  # noqa: S311 - demo data, not security
+        candidates = []
+        for learner in learners_:
+            home = learner.home_enrolment(self.today)
+            if home is not None and home.establishment.phase == "secondary":
+                candidates.append((learner, home.establishment))
+        made = 0
+        for (learner, school), (reason, provider_key, commissioner, tier) in zip(
+                candidates, self.REFERRALS, strict=False):
+            provider = self.est[provider_key]
+            exclusion = None
+            upcoming = list(cal.school_days(self.today + timedelta(days=1),
+                                            self.today + timedelta(days=30)))
+            start = upcoming[rng.randint(1, 6)] if len(upcoming) > 6 else (
+                self.today + timedelta(days=7))
+            if reason == "permanent_exclusion":
+                past = cal.school_days(self.today - timedelta(days=14), self.today)
+                first = past[-3] if len(past) >= 3 else self.today
+                exclusion = learners.exclusion_record(
+                    actor=None, learner=learner, school=school, category="PERM",
+                    first_day=first, reason_1=rng.choice(["PA", "DB", "VA"]))
+                start = placements.provision_due_by(reason=reason,
+                                                    exclusion=exclusion) or start
+            kwargs: dict[str, Any] = {"commissioning_la": school.la} if commissioner == (
+                "local_authority") else {"commissioning_establishment": school}
+            pattern = "1111111111" if reason in ("permanent_exclusion", "other") else (
+                rng.choice(["1111100000", "1010101010"]))
+            placements.placement_commission(
+                actor=None, learner=learner, provider=provider, commissioner_kind=commissioner,
+                reason=reason, tier=tier, start_date=start,
+                planned_end_date=start + timedelta(weeks=12), exclusion=exclusion,
+                hours_per_week=Decimal(pattern.count("1") * Decimal("2.5")),
+                sessions_pattern=pattern, site=provider.sites.filter(is_main=True).first(),
+                **kwargs)
+            made += 1
+        return made
 
     def plan(self, secondary: list[Establishment]) -> list[tuple[str, str, str, int]]:
         """Placements across every reason and tier; both demo schools with both demo providers."""

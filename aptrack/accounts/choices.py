@@ -20,12 +20,13 @@ class Role(models.TextChoices):
     SCHOOL_STAFF = "school_staff", "School staff"
     PROVIDER_MANAGER = "provider_manager", "Provider manager"
     PROVIDER_STAFF = "provider_staff", "Provider staff"
+    PROVIDER_DSL = "provider_dsl", "Provider designated safeguarding lead"
     POST16_STAFF = "post16_staff", "Post-16 staff"
 
 
 ROLES_BY_ORGANISATION = {
     OrganisationKind.LOCAL_AUTHORITY: {Role.LA_OFFICER, Role.LA_SAFEGUARDING, Role.LA_ADMIN},
     OrganisationKind.SCHOOL: {Role.SCHOOL_DSL, Role.SCHOOL_STAFF},
-    OrganisationKind.PROVIDER: {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF},
+    OrganisationKind.PROVIDER: {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.PROVIDER_DSL},
     OrganisationKind.POST16_PROVIDER: {Role.POST16_STAFF},
 }

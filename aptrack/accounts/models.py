@@ -76,7 +76,8 @@ class User(AbstractUser):
 
     @property
     def is_provider(self) -> bool:
-        return self.role in {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.POST16_STAFF}
+        return self.role in {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.PROVIDER_DSL,
+                             Role.POST16_STAFF}
 
     @property
     def manages_users(self) -> bool:

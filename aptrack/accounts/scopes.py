@@ -29,7 +29,8 @@ VIEW = "view"
 CHANGE = "change"
 LA_ROLES = {Role.LA_OFFICER, Role.LA_SAFEGUARDING, Role.LA_ADMIN}
 SCHOOL_ROLES = {Role.SCHOOL_DSL, Role.SCHOOL_STAFF}
-PROVIDER_ROLES = {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.POST16_STAFF}
+PROVIDER_ROLES = {Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.PROVIDER_DSL,
+                  Role.POST16_STAFF}
 # Who may change records in scope (view-only roles see but do not write).
 WRITER_ROLES = {Role.LA_OFFICER, Role.LA_ADMIN, Role.LA_SAFEGUARDING, Role.SCHOOL_DSL,
                 Role.SCHOOL_STAFF}

@@ -505,7 +505,8 @@ def alert_recipients(placement: Placement | None, learner: Learner,
     query = Q(pk__in=[])
     if setting_id is not None:
         query |= Q(organisation__establishment_id=setting_id,
-                   role__in=[Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.SCHOOL_DSL])
+                   role__in=[Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.PROVIDER_DSL,
+                             Role.SCHOOL_DSL])
     if placement is not None:
         if placement.home_school_id:
             query |= Q(organisation__establishment_id=placement.home_school_id,

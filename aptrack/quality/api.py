@@ -2,13 +2,19 @@
 the API's router by ``register``). Thin like the pages: serializers parse, the services decide
 and write. Authentication, pagination, the 401/403 rules and error bodies are the API's
 defaults (``REST_FRAMEWORK`` settings); records out of scope are 404, including placements named
-in a request body (never "invalid id"), so that existence is never confirmed."""
+in a request body (never "invalid id"), so that existence is never confirmed. Like every API view
+(``aptrack.api.base.ApiViewMixin``): the body-size limit, an ETag on every record (If-None-Match
+gives 304), If-Match on every change of a record (412 when stale) and Idempotency-Key on every
+POST."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -16,6 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aptrack.accounts import scopes
+from aptrack.api.base import ApiViewMixin, etag_of, idempotent, if_match
+from aptrack.api.views import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    PATCH_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    detail,
+    errors_for,
+)
 from aptrack.directory.models import Establishment
 from aptrack.placements.models import Placement
 
@@ -137,10 +153,25 @@ class QualityAgreementSerializer(serializers.ModelSerializer):  # type: ignore[t
                   "learner_views", "parent_views", "agreed_on", "version"]
 
 
+AGREEMENT_FIELDS = ("intervention", "reintegration_plan", "reintegration_by", "maximum_weeks",
+                    "reporting_arrangements", "learner_views", "parent_views", "agreed_on")
+
+
 class QualityProgressSerializer(serializers.Serializer):  # type: ignore[type-arg]
     objective = serializers.IntegerField()
     progress = serializers.ChoiceField(choices=Progress.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QualityReviewDueSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An active placement whose next review is due soon or overdue."""
+
+    placement = serializers.IntegerField(source="placement.pk")
+    last_review = serializers.DateField(allow_null=True,
+                                        help_text="When the last review was held (null: none "
+                                                  "yet).")
+    due = serializers.DateField(help_text="When the next review is due.")
+    overdue = serializers.BooleanField(help_text="The due date has passed.")
 
 
 class QualityReviewSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -151,9 +182,11 @@ class QualityReviewSerializer(serializers.ModelSerializer):  # type: ignore[type
     class Meta:
         model = PlacementReview
         fields = ["id", "placement", "held_on", "attendees", "attendance_percent",
+                  "register_from", "register_to", "register_possible", "register_attended",
                   "learner_view", "decision", "notes", "next_review_on", "progress",
                   "recorded_by"]
-        read_only_fields = ["recorded_by"]
+        read_only_fields = ["recorded_by", "register_from", "register_to",
+                            "register_possible", "register_attended"]
 
     def to_representation(self, obj: PlacementReview) -> dict[str, Any]:
         data = super().to_representation(obj)
@@ -224,30 +257,63 @@ class QualityOffSiteReviewRequestSerializer(serializers.ModelSerializer):  # typ
 # ---- viewsets -------------------------------------------------------------------------------
 
 
-class _Base(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+def documented(view: Any) -> Any:
+    """The OpenAPI description of a quality viewset's list, read and create, with the error
+    answers they give (as the API's own views describe theirs)."""
+    record = view.serializer_class
+    methods = {"list": extend_schema(parameters=view.list_parameters,
+                                     responses={200: record(many=True), **READ_ERRORS}),
+               "retrieve": extend_schema(responses={200: record, **READ_ERRORS})}
+    if "post" in view.http_method_names:
+        methods["create"] = extend_schema(parameters=[IDEMPOTENCY_KEY],
+                                          responses={201: record, **WRITE_ERRORS})
+    return extend_schema_view(**methods)(view)
+
+
+class _Base(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     http_method_names = ["get", "post", "head", "options"]
     lookup_value_regex = r"[0-9]+"
     ordering = ["-id"]
     model: Any = None
+    list_parameters: list[OpenApiParameter] = []
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.model.objects.for_user(self.request.user)
 
+    def retrieve(self, request: Request, pk: Any = None) -> Response:
+        obj = self.get_object()
+        return detail(request, obj, self.get_serializer(obj).data)
+
+    def create(self, request: Request) -> Response:
+        # once per Idempotency-Key, as every POST of the API (the docstring is the view's)
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        raise NotImplementedError
+
     def _created(self, obj: Any) -> Response:
         fresh = self.get_queryset().get(pk=obj.pk)
-        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+        response = detail(self.request, fresh, self.get_serializer(fresh).data,
+                          status.HTTP_201_CREATED)
+        response["Location"] = f"{self.request.path}{fresh.pk}/"
+        return response
 
 
+@documented
 class ProviderCheckViewSet(_Base):
-    """Due-diligence checks of providers by commissioners (LAs and schools), each for the
-    caller's own organisation."""
+    """Due-diligence checks of providers by commissioners (LAs, schools and post-16
+    providers), each for the caller's own organisation."""
 
     model = ProviderCheck
     serializer_class = QualityProviderCheckSerializer
     queryset = ProviderCheck.objects.none()
-    write_roles = scopes.LA_ROLES | scopes.SCHOOL_ROLES
 
-    def create(self, request: Request) -> Response:
+    @property
+    def write_roles(self) -> set[str]:  # type: ignore[override]
+        return {*scopes.LA_ROLES, *scopes.SCHOOL_ROLES,
+                *settings.QUALITY["POST16_COMMISSIONER_ROLES"]}
+
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -257,6 +323,7 @@ class ProviderCheckViewSet(_Base):
         return self._created(check)
 
 
+@documented
 class ProviderStatusViewSet(_Base):
     """LA decisions on providers' status (approved, conditional, suspended) with reasons."""
 
@@ -269,13 +336,14 @@ class ProviderStatusViewSet(_Base):
         providers = Establishment.objects.for_user(self.request.user)
         return ProviderStatusDecision.objects.filter(provider__in=providers)
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         return self._created(services.provider_status_set(actor=request.user,
                                                           **ser.validated_data))
 
 
+@documented
 class RegistrationAlertViewSet(_Base):
     """Unregistered providers that must register as an independent school (ESA 2008 s92)."""
 
@@ -291,14 +359,16 @@ class RegistrationAlertViewSet(_Base):
         return context
 
 
+@documented
 class AgreementViewSet(_Base):
     """Placement agreements; POST records or replaces one (send ``version`` to replace)."""
 
     model = PlacementAgreement
     serializer_class = QualityAgreementSerializer
     queryset = PlacementAgreement.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -306,7 +376,38 @@ class AgreementViewSet(_Base):
         agreement = services.agreement_save(actor=request.user, placement=placement, **d)
         return self._created(agreement)
 
+    @extend_schema(parameters=[IF_MATCH], request=QualityAgreementSerializer,
+                   responses={200: QualityAgreementSerializer, **PATCH_ERRORS})
+    def partial_update(self, request: Request, pk: Any = None) -> Response:
+        """Change an agreement: what is sent replaces what is there (``objectives`` replaces the
+        list; give an objective's ``id`` to keep it). Send If-Match with the ETag of your read
+        (or ``version``): a change saved meanwhile by someone else is refused (412)."""
+        agreement = self.get_object()
+        version = agreement.version if if_match(request, etag_of(agreement)) else None
+        ser = self.get_serializer(agreement, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        d = dict(ser.validated_data)
+        if "placement" in d and d.pop("placement").pk != agreement.placement_id:
+            raise serializers.ValidationError(
+                {"placement": ["An agreement stays with its placement."]})
+        sent_version = d.pop("version", None)
+        if version is None:
+            version = sent_version if sent_version is not None else agreement.version
+        elif sent_version is not None and sent_version != version:
+            raise serializers.ValidationError(
+                {"version": ["Differs from the version of the If-Match ETag."]})
+        fields = {name: getattr(agreement, name) for name in AGREEMENT_FIELDS}
+        fields["objectives"] = [
+            {"id": o.pk, "description": o.description, "target": o.target,
+             "target_date": o.target_date} for o in agreement.objectives.all()]
+        fields.update(d)
+        updated = services.agreement_save(actor=request.user, placement=agreement.placement,
+                                          version=version, **fields)
+        fresh = self.get_queryset().get(pk=updated.pk)
+        return detail(request, fresh, self.get_serializer(fresh).data)
 
+
+@documented
 class ReviewViewSet(_Base):
     """Placement reviews; ``GET due/`` lists reviews due soon or overdue."""
 
@@ -314,7 +415,7 @@ class ReviewViewSet(_Base):
     serializer_class = QualityReviewSerializer
     queryset = PlacementReview.objects.none()
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -323,13 +424,16 @@ class ReviewViewSet(_Base):
                                         progress=progress, **d)
         return self._created(review)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses={200: QualityReviewDueSerializer(many=True), **READ_ERRORS})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def due(self, request: Request) -> Response:
+        """Active placements in your scope whose next review is due soon or overdue, soonest
+        first (one list, not paged)."""
         rows = selectors.reviews_due(user=request.user)
-        return Response([{"placement": r.placement.pk, "last_review": r.last_review,
-                          "due": r.due, "overdue": r.overdue} for r in rows])
+        return Response(QualityReviewDueSerializer(rows, many=True).data)
 
 
+@documented
 class LiaisonViewSet(_Base):
     """Liaison records (append-only; safeguarding entries only for DSL roles); filter with
     ``?learner=ID``. Providers may add records about their own placements."""
@@ -339,12 +443,19 @@ class LiaisonViewSet(_Base):
     queryset = LiaisonEntry.objects.none()
     write_roles = None  # every role; the placement's scope decides
 
+    list_parameters = [OpenApiParameter("learner", OpenApiTypes.INT,
+                                        description="Only this learner's records.")]
+
     def get_queryset(self) -> QuerySet[Any]:
         qs = LiaisonEntry.objects.for_user(self.request.user)
         learner = self.request.query_params.get("learner")
-        return qs.filter(placement__learner_id=learner) if learner and learner.isdigit() else qs
+        if not learner:
+            return qs
+        if not (learner.isascii() and learner.isdigit()):
+            raise serializers.ValidationError({"learner": ["Give a learner's id (a number)."]})
+        return qs.filter(placement__learner_id=int(learner))
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -358,6 +469,7 @@ class LiaisonViewSet(_Base):
         return self._created(entry)
 
 
+@documented
 class OutcomeViewSet(_Base):
     """Destinations after placements; ``POST {id}/follow-up/`` records the six-month check."""
 
@@ -365,27 +477,40 @@ class OutcomeViewSet(_Base):
     serializer_class = QualityOutcomeSerializer
     queryset = PlacementOutcome.objects.none()
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
         return self._created(services.outcome_record(actor=request.user,
                                                      placement=d.pop("placement"), **d))
 
+    @extend_schema(parameters=[IF_MATCH, IDEMPOTENCY_KEY], request=QualityFollowUpSerializer,
+                   responses={200: QualityOutcomeSerializer,
+                              **errors_for(400, 401, 403, 404, 409, 412, 413, 422, 429)})
     @action(detail=True, methods=["post"], url_path="follow-up",
             serializer_class=QualityFollowUpSerializer)
     def follow_up(self, request: Request, pk: Any = None) -> Response:
+        """Record the six-month follow-up; send If-Match with the outcome's ETag so that a
+        follow-up recorded meanwhile by someone else is not overwritten (412)."""
+        return idempotent(request, lambda: self._follow_up(request, pk))
+
+    def _follow_up(self, request: Request, pk: Any) -> Response:
+        self.get_object()  # 404 when not even visible
         outcome = PlacementOutcome.objects.for_user(request.user, scopes.CHANGE).filter(
             pk=pk).first()
         if outcome is None:
             raise NotFound()
+        context = self.get_serializer_context()
+        if_match(request, etag_of(outcome, QualityOutcomeSerializer(outcome,
+                                                                    context=context).data))
         ser = QualityFollowUpSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         services.follow_up_record(actor=request.user, outcome=outcome, **ser.validated_data)
-        return Response(QualityOutcomeSerializer(PlacementOutcome.objects.get(pk=outcome.pk),
-                                          context=self.get_serializer_context()).data)
+        done = PlacementOutcome.objects.get(pk=outcome.pk)
+        return detail(request, done, QualityOutcomeSerializer(done, context=context).data)
 
 
+@documented
 class NoticeViewSet(_Base):
     """Notices of off-site directions (2 school days before the first day)."""
 
@@ -393,7 +518,7 @@ class NoticeViewSet(_Base):
     serializer_class = QualityNoticeSerializer
     queryset = OffSiteNotice.objects.none()
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)
@@ -401,6 +526,7 @@ class NoticeViewSet(_Base):
             actor=request.user, placement=d.pop("placement"), **d))
 
 
+@documented
 class ReviewRequestViewSet(_Base):
     """Requests for a review of an off-site direction (the 10-week rule)."""
 
@@ -408,7 +534,7 @@ class ReviewRequestViewSet(_Base):
     serializer_class = QualityOffSiteReviewRequestSerializer
     queryset = ReviewRequest.objects.none()
 
-    def create(self, request: Request) -> Response:
+    def _create(self, request: Request) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = dict(ser.validated_data)

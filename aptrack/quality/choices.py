@@ -86,9 +86,12 @@ class OutcomeDestination(models.TextChoices):
     POST16_EDUCATION = "post16_education", "Post-16 education"
     EMPLOYMENT_TRAINING = "employment_training", "Employment or training"
     NOT_IN_EDUCATION = "not_in_education", "Not in education"
-    MOVED_AWAY = "moved_away", "Moved away"
-    OTHER = "other", "Other"
+    MOVED_AWAY = "moved_away", "Moved out of the area"
+    OTHER = "other", "Other (give details)"
 
+
+#: Destinations that need a free-text detail (what happened).
+NEEDS_DETAIL = {OutcomeDestination.OTHER}
 
 #: Destinations that count as reintegration into school (followed up after six months).
 REINTEGRATION = {OutcomeDestination.HOME_SCHOOL, OutcomeDestination.OTHER_MAINSTREAM,

@@ -77,6 +77,7 @@ def load(loader: Any) -> dict[str, int]:
                       .select_related("learner", "provider").order_by("pk"))
     counts = {"agreements": 0, "reviews": 0, "liaison": 0, "outcomes": 0}
     concerned: set[int | None] = set()  # every home school's DSL has a concern to see
+    providers_concerned: set[int] = set()  # and so has every provider's DSL (active ones)
     for index, p in enumerate(placements):
         _agreement(p)
         counts["agreements"] += 1
@@ -86,8 +87,11 @@ def load(loader: Any) -> dict[str, int]:
         if held < min(loader.today, p.end_date or loader.today) and index % 4:
             _review(p, held, rng)
             counts["reviews"] += 1
-        concern = index % 9 == 0 or p.home_school_id not in concerned
+        concern = (index % 9 == 0 or p.home_school_id not in concerned
+                   or (p.status == "active" and p.provider_id not in providers_concerned))
         concerned.add(p.home_school_id)
+        if p.status == "active":
+            providers_concerned.add(p.provider_id)
         counts["liaison"] += _liaison(p, concern, loader.today)
         if p.status == "ended":
             _outcome(p, rng, loader.today)
@@ -144,8 +148,8 @@ def _review(p: Placement, held: date, rng: random.Random) -> None:
     objectives = p.agreement.objectives.all()
     services.review_record(
         actor=None, placement=p, held_on=held, attendees="Home school DSL, provider key worker,"
-        " parent, learner", attendance_percent=rng.choice([72, 81, 88, 93, 97]),
-        learner_view="Feels calmer; likes the practical work", decision="continue",
+        " parent, learner", learner_view="Feels calmer; likes the practical work",
+        decision="continue",
         progress={o.pk: (rng.choice(["some", "good", "met"]), "") for o in objectives})
 
 
@@ -165,7 +169,9 @@ def _liaison(p: Placement, concern: bool, today: date) -> int:
 
 def _outcome(p: Placement, rng: random.Random, today: date) -> None:
     destination = FROM_PLACEMENT.get(p.destination, "other")
-    outcome = services.outcome_record(actor=None, placement=p, destination=destination)
+    note = (p.get_destination_display() + " (demo)") if destination == "other" else ""
+    outcome = services.outcome_record(actor=None, placement=p, destination=destination,
+                                      destination_note=note)
     if destination in REINTEGRATION and outcome.follow_up_due and outcome.follow_up_due <= today:
         services.follow_up_record(actor=None, outcome=outcome,
                                   followed_up_on=outcome.follow_up_due,

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 
 from .choices import (
+    NEEDS_DETAIL,
     CheckKind,
     CheckOutcome,
     FollowUpResult,
@@ -153,9 +154,11 @@ class ReviewRequestForm(forms.Form):
 class ReviewForm(forms.Form):
     held_on = GovDateField(label="Date of the review")
     attendees = _area("Who attended", max_length=2000)
-    attendance_percent = forms.DecimalField(label="Attendance since the last review (%)",
-                                            required=False, min_value=0, max_value=100,
-                                            decimal_places=1)
+    attendance_percent = forms.DecimalField(
+        label="Attendance reported at the review, if different (%) (optional)", required=False,
+        min_value=0, max_value=100, decimal_places=1,
+        help_text="The figure from the registers, shown above, is kept with the review "
+                  "whatever you type here")
     learner_view = _area("The learner's view", max_length=4000)
     decision = forms.ChoiceField(label="Decision", choices=ReviewDecision.choices,
                                  widget=forms.RadioSelect)
@@ -195,8 +198,9 @@ class OutcomeForm(forms.Form):
     destination = forms.ChoiceField(label="Where did the learner go next?",
                                     choices=OutcomeDestination.choices,
                                     widget=forms.RadioSelect)
-    destination_note = _text("Name of the school, college or employer (optional)",
-                             required=False, max_length=300)
+    destination_note = _text("Details", required=False, max_length=300,
+                             help_text="The school, college or employer; for “Other”, say "
+                                       "where the learner went (required)")
     end_date = GovDateField(label="End date", required=False,
                             help_text="Needed if the placement is still active")
     end_reason = forms.ChoiceField(label="End reason", required=False, choices=())
@@ -204,6 +208,13 @@ class OutcomeForm(forms.Form):
     def __init__(self, *args: Any, end_reasons: list[Any] = (), **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.fields["end_reason"].choices = [("", "Choose a reason"), *end_reasons]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("destination") in NEEDS_DETAIL and not data.get("destination_note", "").strip():
+            self.add_error("destination_note", "Say where the learner went: “Other” needs the "
+                                               "details")
+        return data
 
 
 class FollowUpForm(forms.Form):

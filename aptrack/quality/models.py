@@ -48,6 +48,26 @@ def _active(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
+def post16_commissioner(user: Any) -> bool:
+    """A post-16 provider's user, who commissions AP and records their own provider checks
+    (``QUALITY["POST16_COMMISSIONER_ROLES"]``; DOMAIN.md section 1: the commissioning post-16
+    provider arranges AP for 16-18s)."""
+    return (getattr(user, "role", "") in settings.QUALITY["POST16_COMMISSIONER_ROLES"]
+            and getattr(user, "organisation", None) is not None
+            and bool(user.organisation.establishment_id))
+
+
+def may_commission_checks(establishment: Any) -> bool:
+    """Whether an establishment records provider checks as a commissioner: a school, or a
+    post-16 provider (an FE college, or any setting of a post-16 provider organisation)."""
+    from aptrack.accounts.choices import OrganisationKind
+
+    if establishment.is_school or establishment.kind == "fe_college":
+        return True
+    org = getattr(establishment, "organisation", None)
+    return bool(org is not None and org.kind == OrganisationKind.POST16_PROVIDER)
+
+
 class PlacementScopedQuerySet(models.QuerySet[Any]):
     """Rows that belong to a placement: seen (or changed) by whoever may see (or change) it."""
 
@@ -66,17 +86,20 @@ class PlacementScopedQuerySet(models.QuerySet[Any]):
 class ProviderCheckQuerySet(models.QuerySet["ProviderCheck"]):
     def for_user(self, user: Any, action: str = scopes.VIEW) -> ProviderCheckQuerySet:
         """LA roles: checks made by their LA or by schools in it, and checks of providers in it;
-        school roles: their own school's checks and their LA's; provider roles: checks of their
-        own provider (view only). Changing: only the organisation that made the check."""
+        school roles and post-16 commissioners: their own organisation's checks and their LA's
+        (post-16 commissioners also the checks of their own college as a provider); provider
+        roles: checks of their own provider (view only). Changing: only the organisation that
+        made the check."""
         if not _active(user):
             return self.none()
         if getattr(user, "is_superuser", False):
             return self
         role, la_id, est_id = _org(user)
+        post16 = post16_commissioner(user)
         if action != scopes.VIEW:
             if role in scopes.LA_ROLES:
                 return self.filter(commissioning_la_id=la_id)
-            if role in scopes.SCHOOL_ROLES:
+            if role in scopes.SCHOOL_ROLES or post16:
                 return self.filter(commissioning_establishment_id=est_id)
             return self.none()
         if role in scopes.LA_ROLES:
@@ -86,13 +109,17 @@ class ProviderCheckQuerySet(models.QuerySet["ProviderCheck"]):
         if role in scopes.SCHOOL_ROLES:
             return self.filter(Q(commissioning_establishment_id=est_id)
                                | Q(commissioning_la_id=la_id))
+        if post16:
+            return self.filter(Q(commissioning_establishment_id=est_id)
+                               | Q(commissioning_la_id=la_id) | Q(provider_id=est_id))
         if role in scopes.PROVIDER_ROLES:
             return self.filter(provider_id=est_id)
         return self.none()
 
 
 class ProviderCheck(models.Model):
-    """One due-diligence check of a provider by a commissioner (an LA or a school), with who
+    """One due-diligence check of a provider by a commissioner (an LA, a school or a post-16
+    provider), with who
     checked, when, the outcome and its expiry. Never edited: a new check supersedes the last.
 
     The commissioner keeps safeguarding responsibility and makes its own checks; relying on the
@@ -146,9 +173,10 @@ class ProviderCheck(models.Model):
         if self.expires_on and self.checked_on and self.expires_on <= self.checked_on:
             raise ValidationError({"expires_on": "The expiry date must be after the date "
                                                  "checked."})
-        if self.commissioning_establishment_id and not self.commissioning_establishment.is_school:
-            raise ValidationError({"commissioning_establishment": "Only a commissioning school "
-                                   "or an LA records provider checks."})
+        if self.commissioning_establishment_id and not may_commission_checks(
+                self.commissioning_establishment):
+            raise ValidationError({"commissioning_establishment": "Only an LA, a commissioning "
+                                   "school or a post-16 provider records provider checks."})
 
 
 
@@ -374,8 +402,18 @@ class PlacementReview(models.Model):
     held_on = models.DateField()
     attendees = models.TextField("who attended")
     attendance_percent = models.DecimalField(
-        "attendance since the last review (%)", max_digits=5, decimal_places=1, null=True,
-        blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)])
+        "attendance reported at the review (%)", max_digits=5, decimal_places=1, null=True,
+        blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="A figure the meeting was given, e.g. when the registers are incomplete; the "
+                  "register figure below is the one the performance framework uses.")
+    # Attendance at the provider since the last review, from the registers (the provider's
+    # marks for this learner at the placement's setting), taken when the review is recorded.
+    register_from = models.DateField(null=True, blank=True, editable=False)
+    register_to = models.DateField(null=True, blank=True, editable=False)
+    register_possible = models.PositiveIntegerField(
+        "possible sessions in the registers", null=True, blank=True, editable=False)
+    register_attended = models.PositiveIntegerField(
+        "sessions attended in the registers", null=True, blank=True, editable=False)
     learner_view = models.TextField("the learner's view")
     decision = models.CharField(max_length=12, choices=ReviewDecision.choices)
     notes = models.TextField(blank=True)
@@ -397,6 +435,14 @@ class PlacementReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of placement {self.placement_id} on {self.held_on:%d %b %Y}"
+
+    @property
+    def register_percent(self) -> float | None:
+        """Attendance since the last review from the registers, or None with no possible
+        sessions (present + approved activity over possible; DfE school census guidance)."""
+        if not self.register_possible:
+            return None
+        return round(100 * (self.register_attended or 0) / self.register_possible, 1)
 
 
 class ObjectiveProgress(models.Model):
@@ -524,6 +570,13 @@ class PlacementOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome of placement {self.placement_id}: {self.get_destination_display()}"
+
+    def clean(self) -> None:
+        from .choices import NEEDS_DETAIL
+
+        if self.destination in NEEDS_DETAIL and not self.destination_note.strip():
+            raise ValidationError({"destination_note": "Say where the learner went: "
+                                                       "“Other” needs the details."})
 
 
 class CheckReminder(models.Model):

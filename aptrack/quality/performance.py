@@ -1,8 +1,9 @@
-"""The AP performance framework over the placements a user may see: attendance (recorded at
-reviews), reintegration and sustained reintegration, progress recorded at reviews, post-16
-destinations, by provider, tier, reason or year; placement length distribution; and use of
-unregistered AP (count and length), as the national debate measures it. SEND and AP
-Improvement Plan (March 2023) [guidance, partly confirmed]."""
+"""The AP performance framework over the placements a user may see: attendance (from the
+registers: the marks at each placement's setting over its period), reintegration and sustained
+reintegration, progress recorded at reviews, post-16 destinations, by provider, tier, reason
+or year; placement length distribution; and use of unregistered AP (count and length), as the
+national debate measures it. SEND and AP Improvement Plan (March 2023) [guidance, partly
+confirmed]."""
 
 from __future__ import annotations
 
@@ -42,9 +43,11 @@ def framework(*, user: Any, group: str = "provider", on: date | None = None) -> 
     """Figures per group and overall; every chart has the same numbers as a table."""
     on = on or date.today()
     group = group if group in GROUPS else "provider"
-    placements = list(Placement.objects.for_user(user).exclude(status=Status.CANCELLED)
-                      .filter(start_date__lte=on).select_related("provider", "outcome")
+    visible = (Placement.objects.for_user(user).exclude(status=Status.CANCELLED)
+               .filter(start_date__lte=on))
+    placements = list(visible.select_related("provider", "outcome")
                       .prefetch_related("reviews__progress"))
+    registers = selectors.placements_attendance(user=user, placements=visible, on=on)
     rows: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     bands = [0] * len(LENGTH_BANDS)
     for p in placements:
@@ -59,12 +62,13 @@ def framework(*, user: Any, group: str = "provider", on: date | None = None) -> 
                 row["post16"] += outcome.destination in POST16
                 row["followed_up"] += bool(outcome.follow_up_result)
                 row["sustained"] += outcome.follow_up_result == "still_there"
+        marks = registers.get(p.pk)
+        if marks is not None and marks.possible:
+            row["attended"] += marks.attended
+            row["possible"] += marks.possible
         reviews = list(p.reviews.all())
         if reviews:
             latest = max(reviews, key=lambda r: r.held_on)
-            if latest.attendance_percent is not None:
-                row["attendance_sum"] += float(latest.attendance_percent)
-                row["attendance_n"] += 1
             levels = [x.progress for x in latest.progress.all()]
             row["objectives"] += len(levels)
             row["progressing"] += sum(level in ("good", "met") for level in levels)
@@ -76,8 +80,8 @@ def framework(*, user: Any, group: str = "provider", on: date | None = None) -> 
         r = rows[name]
         table.append({
             "name": name, "placements": r["placements"], "ended": r["ended"],
-            "attendance": (round(r["attendance_sum"] / r["attendance_n"], 1)
-                           if r["attendance_n"] else None),
+            "attendance": _rate(r["attended"], r["possible"]),
+            "attended": r["attended"], "possible": r["possible"],
             "reintegration": _rate(r["reintegrated"], r["with_outcome"]),
             "sustained": _rate(r["sustained"], r["followed_up"]),
             "progress": _rate(r["progressing"], r["objectives"]),

@@ -29,7 +29,7 @@ from aptrack.placements.models import Placement
 from aptrack.rules import registration
 
 from . import logic
-from .choices import REINTEGRATION, AlertStatus, OutcomeDestination, ProviderStatus
+from .choices import NEEDS_DETAIL, REINTEGRATION, AlertStatus, OutcomeDestination, ProviderStatus
 from .models import (
     AgreementObjective,
     EvidenceFile,
@@ -43,6 +43,7 @@ from .models import (
     ProviderStatusDecision,
     RegistrationAlert,
     ReviewRequest,
+    post16_commissioner,
 )
 
 log = logging.getLogger(__name__)
@@ -76,15 +77,18 @@ def _require_placement(placement: Placement, actor: Any, action: str = scopes.CH
 
 
 def _commissioner_of(actor: Any) -> dict[str, Any]:
-    """The commissioner an actor records checks for: their LA, or their school."""
+    """The commissioner an actor records checks for: their LA, their school, or their post-16
+    provider (a post-16 provider commissioning AP makes its own checks too)."""
     role = getattr(actor, "role", "")
     org = getattr(actor, "organisation", None)
     if org is not None and role in scopes.LA_ROLES:
         return {"commissioning_la": org.la}
     if org is not None and role in scopes.SCHOOL_ROLES and org.establishment.is_school:
         return {"commissioning_establishment": org.establishment}
-    raise ValidationError("Only a local authority or a commissioning school records provider "
-                          "checks.")
+    if org is not None and post16_commissioner(actor):
+        return {"commissioning_establishment": org.establishment}
+    raise ValidationError("Only a local authority, a commissioning school or a post-16 "
+                          "provider records provider checks.")
 
 
 # ---- 1. provider due diligence ------------------------------------------------------------
@@ -96,8 +100,9 @@ def check_record(*, actor: Any, provider: Establishment, kind: str, outcome: str
                  commissioning_la: LocalAuthority | None = None,
                  commissioning_establishment: Establishment | None = None,
                  files: Iterable[Any] = ()) -> ProviderCheck:
-    """Record one due-diligence check of a provider by the actor's own organisation (an LA, or
-    a commissioning school: its own checks, the LA's are not enough; KCSIE, DfE AP guidance).
+    """Record one due-diligence check of a provider by the actor's own organisation (an LA, a
+    commissioning school or a commissioning post-16 provider: its own checks, the LA's are not
+    enough; KCSIE, DfE AP guidance).
     Without an expiry the check lasts the configured months for its kind."""
     who = ({"commissioning_la": commissioning_la} if commissioning_la else
            {"commissioning_establishment": commissioning_establishment}
@@ -483,18 +488,26 @@ def review_request_record(*, actor: Any, placement: Placement, requested_on: dat
 # ---- 5. reviews --------------------------------------------------------------------------
 
 
+def half_terms(placement: Placement) -> list[tuple[date, date]]:
+    """First and last days of the half terms on the commissioner's calendar."""
+    calendar = commissioner_calendar(placement)
+    return [] if calendar is None else [(t.start, t.end) for t in calendar.terms.all()]
+
+
 def half_term_ends(placement: Placement) -> list[date]:
     """Last days of the half terms on the commissioner's calendar."""
-    calendar = commissioner_calendar(placement)
-    return [] if calendar is None else [t.end for t in calendar.terms.all()]
+    return [end for _, end in half_terms(placement)]
 
 
-def next_review_due(placement: Placement, since: date) -> date:
-    """At least half-termly on the commissioner's calendar (end of the half term after
-    ``since``); six weeks when the calendar has no later term (DfE AP guidance)."""
+def next_review_due(placement: Placement, since: date, *, after_review: bool) -> date:
+    """At least half-termly on the commissioner's calendar: from the start, by the end of that
+    half term; after a review held on ``since``, by the end of the following one; six weeks
+    when the calendar has no later term (DfE AP guidance; ``clocks.review_due``)."""
     from aptrack.rules import clocks
 
-    return (clocks.review_due(since=since, half_term_ends=half_term_ends(placement))
+    terms = half_terms(placement)
+    return (clocks.review_due(since=since, half_term_ends=[e for _, e in terms],
+                              half_term_starts=[s for s, _ in terms], after_review=after_review)
             or clocks.next_review_due(since=since))
 
 
@@ -505,7 +518,13 @@ def review_record(*, actor: Any, placement: Placement, held_on: date, attendees:
                   next_review_on: date | None = None) -> PlacementReview:
     """Record a placement review: who attended, progress against each objective, attendance
     since the last review, the learner's view, the decision and the next date (by default the
-    end of the next half term on the commissioner's calendar). DfE AP guidance [guidance]."""
+    end of the next half term on the commissioner's calendar). DfE AP guidance [guidance].
+
+    Attendance since the last review is taken from the registers (the marks at the placement's
+    setting from the day after the last review, or the start, to the review day) and kept with
+    the review; ``attendance_percent`` is an optional figure reported at the meeting."""
+    from . import selectors
+
     _require_placement(placement, actor)
     if placement.status not in (Status.ACTIVE, Status.ENDED):
         raise ValidationError("Only a placement that has started can be reviewed.")
@@ -516,10 +535,16 @@ def review_record(*, actor: Any, placement: Placement, held_on: date, attendees:
     if missing:
         raise ValidationError({"progress": [f"Record progress against “{o.description}”."
                                             for o in missing]})
+    start, end = selectors.review_period(placement, held_on)
+    registers = selectors.register_attendance(user=actor, placement=placement, start=start,
+                                              end=end)
     review = PlacementReview(
         placement=placement, held_on=held_on, attendees=attendees,
         attendance_percent=attendance_percent, learner_view=learner_view, decision=decision,
-        notes=notes, next_review_on=next_review_on or next_review_due(placement, held_on),
+        notes=notes, next_review_on=next_review_on or next_review_due(placement, held_on,
+                                                                       after_review=True),
+        register_from=registers.start, register_to=registers.end,
+        register_possible=registers.possible, register_attended=registers.attended,
         recorded_by=actor if getattr(actor, "pk", None) else None)
     review.full_clean()
     review.save()
@@ -531,7 +556,9 @@ def review_record(*, actor: Any, placement: Placement, held_on: date, attendees:
     audit.record(actor=actor, action="review.record", obj=review,
                  learner_id=placement.learner_id,
                  changes={"held_on": held_on.isoformat(), "decision": decision,
-                          "next_review_on": review.next_review_on.isoformat()})
+                          "next_review_on": review.next_review_on.isoformat(),
+                          "register_attended": registers.attended,
+                          "register_possible": registers.possible})
     return review
 
 
@@ -591,6 +618,10 @@ def outcome_record(*, actor: Any, placement: Placement, destination: str,
     _require_placement(placement, actor)
     if destination not in OutcomeDestination.values:
         raise ValidationError({"destination": "Choose where the learner went next."})
+    destination_note = destination_note.strip()
+    if destination in NEEDS_DETAIL and not destination_note:
+        raise ValidationError({"destination_note": "Say where the learner went: “Other” needs "
+                                                   "the details."})
     if placement.status == Status.ACTIVE:
         if end_date is None or not end_reason:
             raise ValidationError({"end_date": "Give the end date and reason to end the "
@@ -642,7 +673,8 @@ def _commissioner_recipients(check: ProviderCheck) -> list[str]:
         users = users.filter(role__in=scopes.LA_ROLES,
                              organisation__la_id=check.commissioning_la_id)
     else:
-        users = users.filter(role__in=scopes.SCHOOL_ROLES,
+        users = users.filter(role__in=[*scopes.SCHOOL_ROLES,
+                                       *settings.QUALITY["POST16_COMMISSIONER_ROLES"]],
                              organisation__establishment_id=check.commissioning_establishment_id)
     return list(users.values_list("email", flat=True))
 

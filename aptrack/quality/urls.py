@@ -22,6 +22,7 @@ urlpatterns = [
     path("outcomes/<int:pk>/follow-up/", views.follow_up, name="follow-up"),
     path("reviews/", views.reviews, name="reviews"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/export.<str:fmt>", views.outcomes_export, name="outcomes-export"),
     path("learners/<int:pk>/liaison/", views.liaison, name="liaison"),
     path("performance/", views.dashboard, name="dashboard"),
 ]

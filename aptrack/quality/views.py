@@ -5,12 +5,15 @@ pages a role may not use are 403. Reads of a learner's record are audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +33,7 @@ from .models import (
     PlacementOutcome,
     ProviderCheck,
     ProviderStatusDecision,
+    post16_commissioner,
 )
 
 View = Callable[..., HttpResponse]
@@ -51,6 +55,19 @@ COMMISSIONERS = scopes.LA_ROLES | scopes.SCHOOL_ROLES
 EVERYONE = COMMISSIONERS | scopes.PROVIDER_ROLES
 
 
+def _checkers() -> set[str]:
+    """Who records provider checks: commissioners, and post-16 providers that commission AP."""
+    return COMMISSIONERS | set(settings.QUALITY["POST16_COMMISSIONER_ROLES"])
+
+
+def _checkers_only(view: View) -> View:
+    """Only roles that record provider checks may use the page (403 otherwise)."""
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _roles(_checkers())(view)(request, *args, **kwargs)
+    return wrapper
+
+
 def _apply_errors(form: Any, error: ValidationError) -> None:
     """Show a service's refusal on the form: on its field when the form has it."""
     if hasattr(error, "error_dict"):
@@ -64,8 +81,7 @@ def _placement(request: HttpRequest, pk: int, action: str = scopes.VIEW) -> Plac
     try:
         return selectors.placement_get(user=request.user, pk=pk, action=action)
     except Placement.DoesNotExist:
-        audit.record(actor=request.user, action="placement.view_denied",
-                     object_type="placement", object_id=str(pk))
+        audit.denied(request, object_type="placement", object_id=pk)
         raise Http404("No such placement") from None
 
 
@@ -88,7 +104,7 @@ def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
 def providers(request: HttpRequest) -> HttpResponse:
     """Providers with this organisation's critical checks at a glance."""
     user = request.user
-    if getattr(user, "role", "") in scopes.PROVIDER_ROLES:
+    if getattr(user, "role", "") in scopes.PROVIDER_ROLES and not post16_commissioner(user):
         return redirect("quality:provider", pk=user.organisation.establishment_id)
     commissioner = selectors.commissioner_of(user)
     rows = []
@@ -132,10 +148,11 @@ def provider(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "quality/provider.html", context)
 
 
-@_roles(COMMISSIONERS)
+@_checkers_only
 @require_http_methods(["GET", "POST"])
 def check_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record a check of a provider (with an evidence file) for the user's own organisation."""
+    """Record a check of a provider (with an evidence file) for the user's own organisation:
+    an LA, a commissioning school or a commissioning post-16 provider."""
     establishment = _provider(request, pk)
     form = forms.CheckForm(request.POST or None, request.FILES or None,
                            initial={"kind": request.GET.get("kind")})
@@ -160,12 +177,17 @@ def evidence(request: HttpRequest, pk: int) -> FileResponse:
     """Serve an evidence file to a user who may see its check; audited. Never from the web
     root: the file lives under a random name in a private directory."""
     item = None
-    if getattr(request.user, "role", "") not in scopes.PROVIDER_ROLES:  # commissioners' records
+    user = request.user
+    if getattr(user, "role", "") not in scopes.PROVIDER_ROLES:  # commissioners' records
         item = EvidenceFile.objects.filter(
-            pk=pk, check_record__in=ProviderCheck.objects.for_user(request.user)).first()
+            pk=pk, check_record__in=ProviderCheck.objects.for_user(user)).first()
+    elif post16_commissioner(user):  # a post-16 commissioner: its own checks and its LA's
+        own = ProviderCheck.objects.for_user(user).filter(
+            Q(commissioning_establishment_id=user.organisation.establishment_id)
+            | Q(commissioning_la__isnull=False))
+        item = EvidenceFile.objects.filter(pk=pk, check_record__in=own).first()
     if item is None:
-        audit.record(actor=request.user, action="evidence.view_denied",
-                     object_type="evidencefile", object_id=str(pk))
+        audit.denied(request, object_type="evidencefile", object_id=pk)
         raise Http404("No such file")
     path = services.evidence_dir() / item.stored_name
     if not path.is_file():
@@ -220,7 +242,10 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
                  learner_id=p.learner_id)
     may_change = Placement.objects.for_user(request.user, scopes.CHANGE).filter(pk=pk).exists()
     agreement = getattr(p, "agreement", None)
+    registers = selectors.placements_attendance(
+        user=request.user, placements=Placement.objects.filter(pk=p.pk)).get(p.pk)
     return render(request, "quality/placement.html", {
+        "registers": registers,
         "placement": p, "agreement": agreement,
         "objectives": agreement.objectives.all() if agreement else [],
         "notice": getattr(p, "off_site_notice", None),
@@ -240,7 +265,8 @@ def _next_review(p: Placement) -> Any:
     last = p.reviews.order_by("-held_on", "-pk").first()
     if last is not None and last.next_review_on:
         return last.next_review_on
-    return services.next_review_due(p, last.held_on if last else p.start_date)
+    return services.next_review_due(p, last.held_on if last else p.start_date,
+                                    after_review=last is not None)
 
 
 @_roles(COMMISSIONERS)
@@ -343,8 +369,14 @@ def review_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Review recorded")
             return redirect("quality:placement", pk=pk)
+    # The register figure for the review date entered (today until one is entered).
+    held_on = getattr(form, "cleaned_data", {}).get("held_on") or date.today()
+    start, end = selectors.review_period(p, held_on)
+    registers = selectors.register_attendance(user=request.user, placement=p, start=start,
+                                              end=end)
     return _form_page(request, form, title="Record a review",
                       caption=f"{p.learner.full_name} at {p.provider}",
+                      registers=registers, registers_setting=p.provider,
                       back=reverse("quality:placement", args=[pk]))
 
 
@@ -364,8 +396,7 @@ def _learner(request: HttpRequest, pk: int) -> Learner:
     try:
         return Learner.objects.for_user(request.user).get(pk=pk)
     except Learner.DoesNotExist:
-        audit.record(actor=request.user, action="learner.view_denied", object_type="learner",
-                     object_id=str(pk))
+        audit.denied(request, object_type="learner", object_id=pk)
         raise Http404("No such learner") from None
 
 
@@ -415,11 +446,35 @@ def liaison(request: HttpRequest, pk: int) -> HttpResponse:
 @_roles(COMMISSIONERS)
 def outcomes(request: HttpRequest) -> HttpResponse:
     user = request.user
+    recorded = list(selectors.outcomes(user=user)[:200])
+    registers = selectors.placements_attendance(
+        user=user, placements=Placement.objects.filter(pk__in=[o.placement_id for o in recorded]))
+    for outcome in recorded:
+        outcome.registers = registers.get(outcome.placement_id)
     return render(request, "quality/outcomes.html", {
         "missing": selectors.ended_without_outcome(user=user)[:100],
         "follow_ups": selectors.follow_ups_due(user=user),
-        "outcomes": selectors.outcomes(user=user)[:200],
+        "outcomes": recorded,
     })
+
+
+@_roles(COMMISSIONERS)
+def outcomes_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every outcome the user may see as CSV or XLSX: destination (code, label, details),
+    attendance at the provider from the registers and the six-month follow-up; audited."""
+    from aptrack.exchange.spreadsheets import FORMATS, export
+
+    if fmt not in FORMATS:
+        raise Http404("No such format")
+    rows = list(selectors.outcomes(user=request.user).select_related(
+        "destination_establishment", "placement__commissioning_la",
+        "placement__commissioning_establishment"))
+    registers = selectors.placements_attendance(
+        user=request.user,
+        placements=Placement.objects.filter(pk__in=[o.placement_id for o in rows]))
+    return export(user=request.user, name="outcomes", fmt=fmt,
+                  columns=selectors.outcome_columns(registers), rows=rows,
+                  learner_ids=sorted({o.placement.learner_id for o in rows}))
 
 
 @_roles(COMMISSIONERS)

@@ -236,14 +236,33 @@ def next_review_due(*, since: date, weeks: int = 6) -> date:
     return since + timedelta(weeks=weeks)
 
 
-def review_due(*, since: date, half_term_ends: Iterable[date]) -> date | None:
-    """Return the end of the first half term ending strictly after ``since``, or None if unknown.
+def review_due(*, since: date, half_term_ends: Iterable[date],
+               after_review: bool = False,
+               half_term_starts: Iterable[date] = ()) -> date | None:
+    """Return when the next placement review is due, or None if the half terms are unknown.
 
-    Placements are reviewed at least half-termly, so the next review (after the placement start
-    or the last review, ``since``) is due by the end of the current half term; a review held on
-    the last day of a half term counts for that half term, so the next is due at the end of the
-    following one. Source: DfE Alternative provision statutory guidance (2013, updated 2025)
-    [guidance].
+    Placements are reviewed at least half-termly. From the placement's start (``since``), the
+    first review is due by the end of the half term it starts in (a start on the last day of a
+    half term: by the end of the next one). A review (``after_review``, held on ``since``)
+    counts for the half term it is held in, so the next is due by the end of the following half
+    term: a review on 21 October in a half term ending 24 October is next due in December, not
+    three days later. With ``half_term_starts`` (paired with the ends), a review held in a
+    holiday counts for no half term, so the next is due by the end of the coming one. Source:
+    DfE Alternative provision statutory guidance (2013, updated 2025) [guidance].
     """
-    later = [end for end in half_term_ends if end > since]
-    return min(later) if later else None
+    ends_in = list(half_term_ends)
+    starts = list(half_term_starts)
+    ends = sorted(set(ends_in))
+    if after_review:
+        if starts:
+            held_in = [end for start, end in zip(starts, ends_in, strict=True)
+                       if start <= since <= end]
+            if held_in:
+                since = held_in[0]
+        else:
+            current = [end for end in ends if end >= since]
+            if not current:
+                return None
+            since = current[0]
+    later = [end for end in ends if end > since]
+    return later[0] if later else None

@@ -164,7 +164,10 @@ def test_review_request_with_no_review_yet_must_be_held(world, school_dsl):
 
 
 @pytest.mark.parametrize(("held_on", "next_due"), [
-    (date(2025, 10, 20), date(2025, 10, 23)),  # in Autumn 1: by its last day
+    # A review counts for the half term it is held in ("at least half-termly": one a half
+    # term), so one held in Autumn 1 is next due by the end of Autumn 2. This case used to
+    # expect 23 October, three days after the review: an overdue review the moment it was held.
+    (date(2025, 10, 20), date(2025, 12, 18)),
     (date(2025, 10, 23), date(2025, 12, 18)),  # on the last day: counts for Autumn 1
     (date(2025, 10, 28), date(2025, 12, 18)),  # in the half-term holiday
 ])
@@ -203,15 +206,17 @@ def test_review_needs_progress_on_every_objective(world, school_dsl):
 def test_reviews_due_and_overdue_list(world, school_dsl, other_school_dsl):
     due = _start(world.commission(factories.learner(world.school)))  # starts Mon 6 Oct 2025
     reviewed = _start(world.commission(factories.learner(world.school)))
-    _review(reviewed, school_dsl, date(2025, 10, 20))  # next due Thu 23 Oct
+    # Reviewed in Autumn 1, so next due by the end of Autumn 2 (Thu 18 Dec), not in 3 days.
+    _review(reviewed, school_dsl, date(2025, 10, 20))
     later = _start(world.commission(factories.learner(world.school),
                                     start=date(2025, 11, 10)))
     rows = selectors.reviews_due(user=school_dsl, on=date(2025, 10, 20))
     assert [(r.placement, r.due, r.overdue) for r in rows] == [
-        (due, date(2025, 10, 23), False), (reviewed, date(2025, 10, 23), False)]
+        (due, date(2025, 10, 23), False)]
     rows = selectors.reviews_due(user=school_dsl, on=date(2025, 12, 10))
-    assert {(r.placement, r.overdue) for r in rows} == {(due, True), (reviewed, True),
-                                                       (later, False)}
+    assert {(r.placement, r.due, r.overdue) for r in rows} == {
+        (due, date(2025, 10, 23), True), (reviewed, date(2025, 12, 18), False),
+        (later, date(2025, 12, 18), False)}
     assert selectors.reviews_due(user=other_school_dsl, on=date(2025, 12, 10)) == []
 
 

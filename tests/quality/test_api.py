@@ -80,7 +80,10 @@ def test_agreement_review_and_scope_of_the_placement_in_the_body(world, placed, 
         "learner_view": "Good", "decision": "continue",
         "progress": [{"objective": objective, "progress": "good"}]}, format="json")
     assert review.status_code == 201, review.data
-    assert review.data["next_review_on"] == "2025-10-23"
+    assert review.data["next_review_on"] == "2025-12-18"  # held in Autumn 1
+    # The register's figure for the period is read-only, beside the one typed at the review.
+    assert {"register_from", "register_to", "register_possible",
+            "register_attended"} <= set(review.data)
     assert review.data["progress"] == [{"objective": objective, "progress": "good",
                                         "note": ""}]
     missing = _api(school_dsl).post(f"{BASE}/reviews/", {

@@ -53,6 +53,20 @@ def test_quality_demo_data(monkeypatch, evidence_dir):
     assert LiaisonEntry.objects.for_user(users["school.dsl"]).filter(safeguarding=True).exists()
     assert not LiaisonEntry.objects.for_user(users["provider2.staff"]).exclude(
         placement__provider=forge).exists()
+    # The provider's DSL reads safeguarding notes of their own provider's placements only;
+    # the provider's staff read none they did not write (the demo's notes are the system's).
+    castle_gate = users["provider.dsl"].organisation.establishment
+    dsl_sees = LiaisonEntry.objects.for_user(users["provider.dsl"]).filter(safeguarding=True)
+    assert dsl_sees.exists()
+    assert set(dsl_sees.values_list("placement__provider", flat=True)) == {castle_gate.pk}
+    assert not LiaisonEntry.objects.for_user(users["provider.staff"]).filter(
+        safeguarding=True).exists()
+    # Reviews take their attendance from the demo registers, not typed figures.
+    reviews = PlacementReview.objects.all()
+    assert not reviews.exclude(attendance_percent=None).exists()
+    assert reviews.filter(register_possible__gt=0).count() > reviews.count() // 2
+    outcome = PlacementOutcome.objects.filter(destination="other").first()
+    assert outcome is None or outcome.destination_note
     call_command("seed_demo", "--reset", stdout=StringIO())
     assert ProviderCheck.objects.count() > 0  # reloaded, and not duplicated:
     assert EvidenceFile.objects.count() == 1 and len(list(evidence_dir.iterdir())) == 1

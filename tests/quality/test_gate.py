@@ -120,7 +120,8 @@ def test_checks_are_never_edited_and_other_schools_cannot_record_for_us(world, s
         services.check_record(actor=school_dsl, provider=world.ap, kind="dsl", outcome="met",
                               checked_on=date(2025, 9, 1),
                               commissioning_establishment=world.other_school)
-    with pytest.raises(ValidationError, match="Only a local authority or a commissioning"):
+    with pytest.raises(ValidationError,
+                       match="Only a local authority, a commissioning school or a post-16"):
         services.check_record(actor=world.users["provider_staff"], provider=world.ap,
                               kind="dsl", outcome="met", checked_on=date(2025, 9, 1))
     with pytest.raises(ValidationError, match="future"):

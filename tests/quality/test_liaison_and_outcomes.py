@@ -112,7 +112,8 @@ def test_outcome_ends_the_placement_and_schedules_the_follow_up(world, at_pru, s
     event = AuditEvent.objects.get(action="outcome.follow_up")
     assert event.changes["follow_up_result"] == ["", "still_there"]
     with pytest.raises(ValidationError, match="already recorded"):
-        services.outcome_record(actor=school_dsl, placement=at_pru, destination="other")
+        services.outcome_record(actor=school_dsl, placement=at_pru, destination="other",
+                                destination_note="Moved abroad with family")
 
 
 def test_outcomes_that_are_not_a_return_to_school_have_no_follow_up(world, at_pru, school_dsl):

@@ -65,7 +65,8 @@ def test_placement_pages_by_role_and_scope(client, world, placed, name, allowed,
 def test_out_of_scope_placement_is_audited_as_denied(client, world, placed):
     client.force_login(world.users["other_school_dsl"])
     assert client.get(reverse("quality:placement", args=[placed.pk])).status_code == 404
-    assert AuditEvent.objects.filter(action="placement.view_denied",
+    assert AuditEvent.objects.filter(action="access.denied", object_type="placement",
+                                     object_id=str(placed.pk),
                                      user=world.users["other_school_dsl"]).exists()
     client.force_login(world.users["school_dsl"])
     client.get(reverse("quality:placement", args=[placed.pk]))
@@ -127,7 +128,8 @@ def test_record_a_check_with_evidence_and_download_it(client, world, school_dsl)
         client.force_login(world.users[outsider])
         assert client.get(reverse("quality:evidence", args=[evidence.pk])).status_code == (
             expected), outsider
-    assert AuditEvent.objects.filter(action="evidence.view_denied").count() == 2
+    assert AuditEvent.objects.filter(action="access.denied",
+                                     object_type="evidencefile").count() == 2
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -171,9 +173,10 @@ def test_agreement_review_liaison_and_outcome_through_the_pages(client, world, p
         "attendance_percent": "92.5", "learner_view": "Good", "decision": "continue",
         f"progress_{objective.pk}": "good"})
     assert response.status_code == 302
-    assert PlacementReview.objects.get().next_review_on == date(2025, 10, 23)
+    # Held in Autumn 1: next due by the end of Autumn 2.
+    assert PlacementReview.objects.get().next_review_on == date(2025, 12, 18)
     page = client.get(reverse("quality:placement", args=[placed.pk])).content.decode()
-    assert "Next review due by <strong>Thursday 23 October 2025</strong>" in page
+    assert "Next review due by <strong>Thursday 18 December 2025</strong>" in page
     response = client.post(reverse("quality:liaison", args=[placed.learner_id]), {
         "placement": placed.pk, "kind": "call", "occurred_on_0": "7", "occurred_on_1": "10",
         "occurred_on_2": "2025", "with_whom": "Provider", "summary": "Settled well"})

@@ -289,6 +289,25 @@ def test_review_due_at_the_end_of_the_half_term() -> None:
     assert clocks.review_due(since=date(2026, 7, 21), half_term_ends=HALF_TERM_ENDS) is None
 
 
+def test_a_review_counts_for_its_half_term_so_the_next_is_due_at_the_following_end() -> None:
+    # Held three days before the half term ends: due again in December, not in three days.
+    assert clocks.review_due(since=date(2025, 10, 21), half_term_ends=HALF_TERM_ENDS,
+                             after_review=True) == date(2025, 12, 19)
+    assert clocks.review_due(since=date(2025, 10, 24), half_term_ends=HALF_TERM_ENDS,
+                             after_review=True) == date(2025, 12, 19)
+    # A placement starting on 21 October is first reviewed by the end of that half term.
+    assert clocks.review_due(since=date(2025, 10, 21), half_term_ends=HALF_TERM_ENDS) == date(
+        2025, 10, 24)
+    assert clocks.review_due(since=date(2026, 7, 21), half_term_ends=HALF_TERM_ENDS,
+                             after_review=True) is None
+    # Knowing when half terms start: a review in a holiday counts for none of them.
+    starts, ends = [date(2025, 9, 3), date(2025, 11, 3)], [date(2025, 10, 24), date(2025, 12, 19)]
+    assert clocks.review_due(since=date(2025, 10, 28), half_term_ends=ends,
+                             half_term_starts=starts, after_review=True) == date(2025, 12, 19)
+    assert clocks.review_due(since=date(2025, 11, 4), half_term_ends=ends,
+                             half_term_starts=starts, after_review=True) is None
+
+
 def test_next_review_due_by_weeks() -> None:
     assert clocks.next_review_due(since=date(2025, 9, 15)) == date(2025, 10, 27)
     assert clocks.next_review_due(since=date(2025, 9, 15), weeks=4) == date(2025, 10, 13)

@@ -38,6 +38,11 @@ QUALITY = {
     "REVIEW_DUE_SOON_DAYS": int(os.environ.get("APTRACK_REVIEW_DUE_SOON_DAYS", "14")),
     # Sustained reintegration follow-up, in months after the learner went back to school.
     "FOLLOW_UP_MONTHS": int(os.environ.get("APTRACK_FOLLOW_UP_MONTHS", "6")),
-    # Roles that read safeguarding liaison notes (of the organisations involved).
-    "DSL_ROLES": ["school_dsl", "la_safeguarding"],
+    # Roles that read safeguarding liaison notes (of the organisations involved): the DSL of
+    # the commissioning or home school, the provider's own DSL (of its own placements only)
+    # and the LA safeguarding officer of the commissioning or home LA.
+    "DSL_ROLES": ["school_dsl", "provider_dsl", "la_safeguarding"],
+    # Roles of post-16 providers that commission AP and so record their own provider checks
+    # (each commissioner makes its own checks; DOMAIN.md sections 1 and 5).
+    "POST16_COMMISSIONER_ROLES": ["post16_staff"],
 }
