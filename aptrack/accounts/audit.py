@@ -47,6 +47,39 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None,
     )
 
 
+DENIED = "access.denied"
+_DENIAL_AUDITED = "_aptrack_denial_audited"
+
+
+def denial_details(request: Any, status: int) -> dict[str, Any]:
+    """What a denial row records besides the object: the route, the status, the method and the
+    path (ids only, never the query string or the body)."""
+    match = getattr(request, "resolver_match", None)
+    return {"route": getattr(match, "view_name", "") or "", "status": status,
+            "method": getattr(request, "method", ""), "path": getattr(request, "path", "")[:300]}
+
+
+def denied(request: Any, *, object_type: str, object_id: Any, status: int = 404,
+           **extra: Any) -> AuditEvent:
+    """Audit one refused access (the only ``access.denied`` row of this request: the
+    ``DeniedAccessAuditMiddleware`` then writes none). Views that know what was asked for call
+    this; every other refusal is written by the middleware. ``learner_id`` stays empty: an
+    out-of-scope learner is not confirmed to exist."""
+    http_request = getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
+    user = getattr(http_request, "user", None)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    event = record(actor=actor, action=DENIED, object_type=object_type,
+                   object_id=str(object_id)[:40],
+                   changes={**denial_details(http_request, status), **extra})
+    setattr(http_request, _DENIAL_AUDITED, True)
+    return event
+
+
+def denial_audited(request: Any) -> bool:
+    """Whether a view already wrote the ``access.denied`` row of this request."""
+    return bool(getattr(request, _DENIAL_AUDITED, False))
+
+
 def change(*, actor: Any, obj: models.Model, action: str, learner_id: int | None,
            **fields: Any) -> models.Model:
     """Set fields on ``obj``, validate, save, and audit exactly what changed (call it inside the

@@ -132,7 +132,9 @@ class TwoFactorRequiredMiddleware:
 
 class DeniedAccessAuditMiddleware:
     """Write every refused request (401, 403, 404 for a signed-in or token user; 401 and 403
-    for anyone) to the audit trail: the route, the object asked for, the status."""
+    for anyone) to the audit trail as exactly one ``access.denied`` row: the route, the object
+    asked for, the status. A view that already audited its refusal (``audit.denied``, with the
+    kind of object) is not written twice."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -142,14 +144,16 @@ class DeniedAccessAuditMiddleware:
         status = response.status_code
         user = getattr(request, "user", None)
         signed_in = bool(user is not None and user.is_authenticated)
-        if status in (401, 403) or (status == 404 and signed_in):
+        if (status in (401, 403) or (status == 404 and signed_in)) and \
+                not audit.denial_audited(request):
             try:
                 match = resolve(request.path_info)
                 route, object_id = match.view_name, str(next(iter(match.kwargs.values()), ""))
             except Resolver404:
                 route, object_id = "", ""
-            audit.record(actor=user if signed_in else None, action="access.denied",
+            details = audit.denial_details(request, status)
+            details["route"] = route
+            audit.record(actor=user if signed_in else None, action=audit.DENIED,
                          object_type=route[:60] or "url", object_id=object_id[:40],
-                         changes={"status": status, "method": request.method,
-                                  "path": request.path[:300]})
+                         changes=details)
         return response

@@ -52,7 +52,7 @@ def needs_breakdown(inputs: fc.Inputs, year: int, labels: dict[str, str]
         earlier = sum(then.get(need, {}).values())
         rows.append({"need": need, "label": labels.get(need, need), "total": total,
                      **{p: phases.get(p, 0.0) for p in fc.PHASES},
-                     "growth": None if not earlier or year == first
+                     "growth": None if not earlier or year <= first
                      else 100 * ((total / earlier) ** (1 / (year - first)) - 1)})
     return sorted(rows, key=lambda r: -r["total"])
 

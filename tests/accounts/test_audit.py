@@ -59,12 +59,39 @@ def test_since_and_until_bound_the_events(world):
 def test_denied_access_is_audited(client, world):
     theirs = factories.learner(world.other_school)
     client.force_login(world.users["school_dsl"])
+    before = AuditEvent.objects.count()
     assert client.get(reverse("web:learner", args=[theirs.pk])).status_code == 404
-    denied = AuditEvent.objects.filter(action="access.denied", user=world.users["school_dsl"])
-    assert denied.count() == 1
-    event = denied.get()
-    assert event.object_type == "web:learner" and event.object_id == str(theirs.pk)
-    assert event.changes["status"] == 404
+    # exactly one row for the refusal: the view's (it knows the object), not the middleware's too
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.get(action="access.denied", user=world.users["school_dsl"])
+    assert (event.object_type, event.object_id, event.learner_id) == (
+        "learner", str(theirs.pk), None)
+    assert event.changes == {"route": "web:learner", "status": 404, "method": "GET",
+                             "path": f"/learners/{theirs.pk}/"}
+
+
+def test_a_denied_route_without_a_view_audit_is_written_once_by_the_middleware(client, world):
+    client.force_login(world.users["provider_staff"])
+    before = AuditEvent.objects.count()
+    assert client.get(reverse("accounts:audit")).status_code == 404
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.get(action="access.denied")
+    assert (event.object_type, event.changes["route"], event.changes["status"]) == (
+        "accounts:audit", "accounts:audit", 404)
+
+
+def test_a_denied_api_read_is_one_row_marked_as_from_the_api(client, world):
+    from aptrack.api import services as api_services
+
+    theirs = factories.learner(world.other_school)
+    token = api_services.token_create(actor=None, user=world.users["school_dsl"], name="t")[1]
+    before = AuditEvent.objects.count()
+    assert client.get(f"/api/v1/learners/{theirs.pk}/",
+                      HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.get(action="access.denied")
+    assert (event.object_type, event.object_id, event.changes["via"]) == (
+        "learner", str(theirs.pk), "api")
 
 
 def test_audit_rows_cannot_be_changed_or_removed(world):

@@ -246,7 +246,7 @@ def test_reading_a_learner_is_audited_and_so_is_a_denied_read(api: Any) -> None:
     api.client("school_dsl").get(f"/api/v1/learners/{api.theirs.pk}/")
     seen = AuditEvent.objects.get(user=school, action="learner.view")
     assert (seen.learner_id, seen.changes) == (api.mine.pk, {"via": "api"})
-    denied = AuditEvent.objects.get(user=school, action="learner.view_denied")
+    denied = AuditEvent.objects.get(user=school, action="access.denied", object_type="learner")
     assert denied.object_id == str(api.theirs.pk) and denied.learner_id is None
 
 

@@ -48,8 +48,7 @@ def audited_learner(request: HttpRequest, pk: int, action: str = "learner.view")
     try:
         learner = learner_selectors.learner_get(user=request.user, pk=pk)
     except Learner.DoesNotExist:
-        audit.record(actor=request.user, action="learner.view_denied", object_type="learner",
-                     object_id=str(pk))
+        audit.denied(request, object_type="learner", object_id=pk)
         raise Http404("No such learner") from None
     audit.record(actor=request.user, action=action, obj=learner, learner_id=learner.pk)
     return learner

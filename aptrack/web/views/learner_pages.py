@@ -49,6 +49,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                                          start=on - timedelta(weeks=6), end=on),
         "attendance_summary": attendance_selectors.attendance_summary(
             actor=user, learner=learner, start=date(school_year_of(on), 9, 1), end=on),
+        "quality": selectors.learner_quality(user, learner),
     }
     return render(request, "web/learner.html", context)
 
@@ -58,9 +59,10 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def learner_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a learner's details. The form carries the version the user saw: if someone else
     saved first, the change is refused and their values are shown."""
+    if not may_write(request):  # refused before the read: no learner.view row for a refusal
+        raise Http404("No such page")
     learner = audited_learner(request, pk)
-    if not may_write(request) or not Learner.objects.for_user(request.user, "change").filter(
-            pk=pk).exists():
+    if not Learner.objects.for_user(request.user, "change").filter(pk=pk).exists():
         raise Http404("No such page")
     initial = {"version": learner.version, "given_name": learner.given_name,
                "family_name": learner.family_name, "upn": learner.upn or "",

@@ -30,8 +30,7 @@ def _placement(request: HttpRequest, pk: int) -> Placement:
     try:
         placement = selectors.placement_get(user=request.user, pk=pk)
     except Placement.DoesNotExist:
-        audit.record(actor=request.user, action="placement.view_denied",
-                     object_type="placement", object_id=str(pk))
+        audit.denied(request, object_type="placement", object_id=pk)
         raise Http404("No such placement") from None
     return placement
 
@@ -47,6 +46,8 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "placement": placement, "decided": placement_decision(placement),
         "steps": steps if may_write(request) else [],
         "show_exclusion": is_la(request) or is_school(request),
+        "quality": selectors.placement_quality(request.user, placement),
+        "may_change_quality": (is_la(request) or is_school(request)) and may_write(request),
     })
 
 
