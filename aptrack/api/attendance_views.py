@@ -80,15 +80,14 @@ class MarkViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def _record(self, request: Request) -> Response:
         marks = request.data
-        if not isinstance(marks, list):
-            raise exceptions.ValidationError({"non_field_errors": [
-                "Send a JSON list of marks: [{\"learner\", \"setting\", \"date\", \"session\", "
-                "\"code\"}, ...]."]})
+        if not isinstance(marks, list):  # answered in the documented shape (MarksInvalid)
+            raise ItemErrors([], "Send a JSON list of marks: [{\"learner\", \"setting\", "
+                                 "\"date\", \"session\", \"code\"}, ...].")
         most = settings.APTRACK_API["MAX_MARKS_PER_REQUEST"]
         if len(marks) > most:
             raise RequestTooLarge(f"{len(marks)} marks in one request; the most is {most}.")
         if not marks:
-            raise exceptions.ValidationError({"non_field_errors": ["The list of marks is empty."]})
+            raise ItemErrors([], "The list of marks is empty.")
         try:
             result = attendance_services.attendance_marks_record(actor=request.user, marks=marks,
                                                                  source="api")

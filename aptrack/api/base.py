@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from .errors import Conflict, PreconditionFailed, RequestTooLarge, Unprocessable
 from .models import IdempotencyKey
+from .schema import ApiAutoSchema
 
 REPLAYED_HEADERS = ("Location", "ETag")
 
@@ -123,7 +124,10 @@ def idempotent(request: Any, handler: Callable[[], Response]) -> Response:
 
 
 class ApiViewMixin:
-    """Mixed into every API view: body limit first, then DRF's authentication and checks."""
+    """Mixed into every API view: body limit first, then DRF's authentication and checks; its
+    OpenAPI description lists the error answers these give (``ApiAutoSchema``)."""
+
+    schema = ApiAutoSchema()
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         check_body_size(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aptrack.directory.models import Establishment, LocalAuthority, Site
@@ -21,6 +22,16 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> Any:
         request = self.context["request"]
         return self.queryset.for_user(request.user)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A record named by its code. A code with a NUL character names nothing (and PostgreSQL
+    cannot even compare text holding one): "does not exist", not a server error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -43,10 +54,8 @@ class EstablishmentSerializer(serializers.ModelSerializer):
 
 
 class LearnerSerializer(serializers.ModelSerializer):
-    home_la = serializers.SlugRelatedField(slug_field="code",
-                                           queryset=LocalAuthority.objects.all(),
-                                           help_text="The 3-digit code of the LA where the "
-                                                     "learner lives.")
+    home_la = CodeField(slug_field="code", queryset=LocalAuthority.objects.all(),
+                        help_text="The 3-digit code of the LA where the learner lives.")
     upn = serializers.CharField(max_length=13, required=False, allow_null=True,
                                 allow_blank=True)
 
@@ -192,15 +201,24 @@ class MarksRecordedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     alerts = serializers.IntegerField(help_text="Absence alerts raised.")
 
 
-class MarkItemErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    index = serializers.IntegerField(help_text="Position of the item in the list, from 0.")
-    field = serializers.CharField()
-    reason = serializers.CharField()
+@extend_schema_field({
+    "oneOf": [
+        {"type": "array", "description": "One error per bad item of the list.",
+         "items": {"type": "object", "required": ["index", "field", "reason"], "properties": {
+             "index": {"type": "integer", "description": "Position of the item, from 0."},
+             "field": {"type": "string"}, "reason": {"type": "string"}}}},
+        {"type": "object", "description": "Errors by name, for a request refused before its "
+                                          "items are read (e.g. a bad Idempotency-Key).",
+         "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]})
+class MarkErrorsField(serializers.JSONField):
+    """The ``errors`` of a refused list of marks."""
 
 
 class MarksInvalidSerializer(serializers.Serializer):  # type: ignore[type-arg]
     detail = serializers.CharField()
-    errors = MarkItemErrorSerializer(many=True)
+    errors = MarkErrorsField(required=False,
+                             help_text="Absent when the body is not JSON at all.")
 
 
 class AttendanceMarkSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -1,10 +1,10 @@
-"""Writes of the api app: tokens, webhook subscriptions, and the placement field update the API
-needs. One transaction each, audited (ARCHITECTURE.md "Writes go through services")."""
+"""Writes of the api app: tokens and webhook subscriptions. One transaction each, audited
+(ARCHITECTURE.md "Writes go through services"). Writes of records go through their own
+app's services (e.g. ``aptrack.placements.services.placement_update``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,12 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from aptrack.accounts import audit, scopes
-from aptrack.placements.models import Placement
+from aptrack.accounts import audit
 
 from .models import ApiToken, WebhookEvent, WebhookSubscription
-
-PLACEMENT_EDITABLE = ("tier", "planned_end_date", "hours_per_week", "sessions_pattern", "site")
 
 
 @transaction.atomic
@@ -111,36 +108,3 @@ def webhook_unsubscribe(*, actor: Any, subscription: WebhookSubscription) -> Non
     """Delete a subscription and its delivery records."""
     audit.record(actor=actor, action="webhook.unsubscribe", obj=subscription)
     subscription.delete()
-
-
-@transaction.atomic
-def placement_update(*, actor: Any, placement: Placement, version: int | None = None,
-                     **fields: Any) -> Placement:
-    """Change a placement's tier, planned end date, hours, weekly pattern or site. A stale
-    ``version`` (someone saved first) is refused. What the rules decided is not editable: it
-    follows from the reason, provider and commissioner, which are fixed once commissioned.
-
-    Belongs with the placement services; kept here until aptrack/placements offers it.
-    """
-    unknown = set(fields) - set(PLACEMENT_EDITABLE)
-    if unknown:
-        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    scopes.require(Placement, placement.pk, actor)
-    locked = Placement.objects.select_for_update().get(pk=placement.pk)
-    if version is not None and locked.version != version:
-        raise ValidationError("Someone else changed this placement since you read it: read it "
-                              "again, then make your change.", code="stale")
-    if not fields:
-        return locked
-    if "hours_per_week" in fields:
-        fields["hours_per_week"] = Decimal(str(fields["hours_per_week"]))
-    before = audit.snapshot(locked)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
-    audit.record(actor=actor, action="placement.update", obj=locked,
-                 learner_id=locked.learner_id, changes=audit.diff(before, audit.snapshot(locked)))
-    return locked
-

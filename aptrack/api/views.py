@@ -39,7 +39,8 @@ IF_MATCH = OpenApiParameter(
     description="The ETag from your last read: the change is refused (412) if the record has "
                 "changed since.")
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.HEADER, required=False,
     description="Any unique string (e.g. a UUID): a retry with the same key and body returns "
                 "the first answer and writes nothing more (kept 24 hours).")
 ERRORS = {
@@ -166,8 +167,7 @@ class LearnerViewSet(mixins.ListModelMixin, ApiViewSet):
         try:
             learner = self.get_queryset().get(pk=pk)
         except Learner.DoesNotExist:
-            audit.record(actor=self.request.user, action="learner.view_denied",
-                         object_type="learner", object_id=str(pk), changes={"via": "api"})
+            audit.denied(self.request, object_type="learner", object_id=pk, via="api")
             raise exceptions.NotFound() from None
         audit.record(actor=self.request.user, action=action_name, obj=learner,
                      learner_id=learner.pk, changes={"via": "api"})
@@ -396,8 +396,9 @@ class PlacementViewSet(mixins.ListModelMixin, ApiViewSet):
         new_status = data.pop("status", None)
         ending = {k: data.pop(k) for k in END_FIELDS if k in data}
         with transaction.atomic():
-            updated = api_services.placement_update(actor=request.user, placement=placement,
-                                                    version=version, **data)
+            updated = placement_services.placement_update(actor=request.user,
+                                                          placement=placement,
+                                                          version=version, **data)
             if new_status and new_status != updated.status:
                 updated = self._move(request.user, updated, new_status, ending)
             elif ending:

@@ -245,3 +245,37 @@ def placement_end(*, actor: Any, placement: Placement, end_date: date, end_reaso
             learner_services.enrolment_set_status(actor=actor, enrolment=main,
                                                   status=EnrolmentStatus.SINGLE)
     return locked
+
+
+PLACEMENT_EDITABLE = ("tier", "planned_end_date", "hours_per_week", "sessions_pattern", "site")
+
+
+@transaction.atomic
+def placement_update(*, actor: Any, placement: Placement, version: int | None = None,
+                     **fields: Any) -> Placement:
+    """Change a placement's tier, planned end date, hours, weekly pattern or site. A stale
+    ``version`` (someone saved since it was read: the API's If-Match, a web form's hidden
+    version) is refused with a ValidationError of code ``stale``. What the rules decided is not
+    editable: it follows from the reason, provider and commissioner, which are fixed once
+    commissioned."""
+    unknown = set(fields) - set(PLACEMENT_EDITABLE)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    scopes.require(Placement, placement.pk, actor)
+    locked = Placement.objects.select_for_update().get(pk=placement.pk)
+    if version is not None and locked.version != version:
+        raise ValidationError("Someone else changed this placement since you read it: read it "
+                              "again, then make your change.", code="stale")
+    if not fields:
+        return locked
+    if "hours_per_week" in fields:
+        fields["hours_per_week"] = Decimal(str(fields["hours_per_week"]))
+    before = audit.snapshot(locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.version += 1
+    _save(locked)
+    audit.record(actor=actor, action="placement.update", obj=locked,
+                 learner_id=locked.learner_id, changes=audit.diff(before, audit.snapshot(locked)))
+    return locked

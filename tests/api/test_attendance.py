@@ -62,9 +62,12 @@ def test_marks_are_all_or_nothing_with_errors_per_item(api: Any) -> None:
 
 def test_marks_request_shape_and_limit(api: Any, settings: Any) -> None:
     client = api.client("provider_staff")
-    assert client.post("/api/v1/attendance/marks/", {"learner": 1},
-                       format="json").status_code == 400
-    assert client.post("/api/v1/attendance/marks/", [], format="json").status_code == 400
+    not_a_list = client.post("/api/v1/attendance/marks/", {"learner": 1}, format="json")
+    assert not_a_list.status_code == 400 and not_a_list.json()["errors"] == []
+    assert "Send a JSON list of marks" in not_a_list.json()["detail"]
+    empty = client.post("/api/v1/attendance/marks/", [], format="json")
+    assert empty.status_code == 400
+    assert empty.json() == {"detail": "The list of marks is empty.", "errors": []}
     settings.APTRACK_API = {**settings.APTRACK_API, "MAX_MARKS_PER_REQUEST": 1}
     two = _marks(api, ("2025-10-07", "AM", "/"), ("2025-10-07", "PM", "/"))
     response = client.post("/api/v1/attendance/marks/", two, format="json")

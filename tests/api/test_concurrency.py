@@ -86,3 +86,24 @@ def test_webhook_subscription_patch_honours_if_match(api: Any, settings: Any) ->
                         HTTP_IF_MATCH=tag).status_code == 200
     assert client.patch(url, {"active": True}, format="json",
                         HTTP_IF_MATCH=tag).status_code == 412
+
+
+def test_the_placement_service_refuses_a_stale_version(api: Any) -> None:
+    """placement_update lives with the placement services (the web's stale-edit form uses the
+    same one): a version that went stale is refused with code ``stale`` and nothing changes."""
+    from django.core.exceptions import ValidationError
+
+    from aptrack.placements import services as placement_services
+
+    api.mine_placement.refresh_from_db()
+    read = api.mine_placement.version
+    placement_services.placement_update(actor=None, placement=api.mine_placement, tier=3)
+    with pytest.raises(ValidationError) as caught:
+        placement_services.placement_update(actor=None, placement=api.mine_placement,
+                                            version=read, tier=1)
+    assert caught.value.code == "stale"
+    api.mine_placement.refresh_from_db()
+    assert api.mine_placement.tier == 3 and api.mine_placement.version == read + 1
+    with pytest.raises(ValidationError):
+        placement_services.placement_update(actor=None, placement=api.mine_placement,
+                                            reason="suspension")

@@ -116,3 +116,13 @@ def test_exclusion_record_and_make_final(api: Any) -> None:
                                              format="json").status_code == 403
     assert api.client("other_school_dsl").post(f"{url}reinstate/",
                                                format="json").status_code == 404
+
+
+def test_a_code_with_a_nul_character_is_a_400_not_a_server_error(api: Any) -> None:
+    """Found by schemathesis on PostgreSQL, whose text cannot hold NUL: the LA lookup failed."""
+    body = {"given_name": "Nul", "family_name": "Byte", "date_of_birth": "2013-01-01",
+            "sex": "F", "home_la": "33\x002"}
+    response = api.client("la_officer").post("/api/v1/learners/", body, format="json")
+    assert response.status_code == 400
+    assert "home_la" in response.json()["errors"]
+    assert not Learner.objects.filter(family_name="Byte").exists()
