@@ -79,3 +79,26 @@ def test_demo_pupils_are_of_an_age_for_their_school(demo):
     for e in Enrolment.objects.filter(establishment__phase="secondary", placement=None):
         age_at_entry = (e.start_date - e.learner.date_of_birth).days / 365.25
         assert age_at_entry >= 11, (e.learner.date_of_birth, e.start_date)
+
+
+def test_the_la_referral_queue_has_referred_placements_waiting_to_start(demo, client):
+    """Referred (not yet agreed or started) placements, so the LA's queue is not empty."""
+    from datetime import date
+
+    from django.urls import reverse
+
+    from aptrack.web import selectors
+
+    officer = User.objects.get(username="la.officer")
+    queue = list(selectors.referral_queue(officer))
+    assert len(queue) >= 3 and {p.status for p in queue} == {"referred"}
+    assert all(p.start_date > date.today() for p in queue)
+    assert {p.commissioner_kind for p in queue} == {"local_authority", "school"}
+    client.force_login(officer)
+    body = client.get(reverse("web:referrals")).content.decode()
+    for p in queue:
+        assert reverse("web:placement", args=[p.pk]) in body
+    # the permanent exclusion's referral is what the 6th-day clock shows as arranged
+    clock = selectors.provision_clock(officer, date.today())
+    arranged = [row["placement"] for rows in clock.values() for row in rows if row["placement"]]
+    assert any(p.status == "referred" for p in arranged)

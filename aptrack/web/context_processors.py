@@ -27,6 +27,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Sufficiency", "sufficiency:index", frozenset(LA_ROLES)),
     ("Exports", "exchange:index", frozenset(COMMISSIONERS)),
     ("Your account", "accounts:account", frozenset(ALL)),
+    ("API tokens", "api-account:tokens", frozenset(ALL)),
 )
 
 

@@ -68,3 +68,19 @@ def test_list_pages_make_the_same_number_of_queries_for_more_rows(client, world,
     before = count()
     _place(world, 4)
     assert count() == before
+
+
+@pytest.mark.parametrize("role", ["la_officer", "school_dsl", "provider_staff"])
+def test_every_signed_in_user_has_their_account_and_api_tokens_in_the_header(client, world,
+                                                                              role):
+    user = world.users[role]
+    items = dict(labels(user, reverse("api-account:tokens")))
+    assert items["API tokens"] is True and items["Your account"] is False
+    assert dict(labels(user, reverse("accounts:account")))["Your account"] is True
+    client.force_login(user)
+    body = client.get(reverse("web:home")).content.decode()
+    nav = body[body.index('class="govuk-service-navigation__list"'):body.index("Sign out")]
+    assert f'href="{reverse("accounts:account")}">Your account</a>' in nav
+    assert f'href="{reverse("api-account:tokens")}">API tokens</a>' in nav
+    client.logout()
+    assert "API tokens" not in client.get(reverse("web:sign-in")).content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -31,12 +32,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     on = today()
     user = request.user
     counts = selectors.placement_counts(user, on)
+    reviews = selectors.reviews_due(user, on)
     context = {
         "on": on,
         "clock": selectors.provision_clock(user, on),
         "queue": selectors.referral_queue(user)[:10],
         "queue_count": selectors.referral_queue(user).count(),
         "must_register": selectors.providers_that_must_register(user, on),
+        "check_problems": selectors.providers_with_check_problems(user, on),
+        "reviews_due": reviews,
+        "reviews_overdue": sum(1 for r in reviews if r.overdue),
+        "reviews_soon": sum(1 for r in reviews if not r.overdue),
+        "review_window": settings.QUALITY["REVIEW_DUE_SOON_DAYS"],
         "school_commissioned": selectors.school_commissioned_recently(user, on),
         "counts": counts,
         "charts": [(title, key, rows, max([n for _, n in rows] or [0]))

@@ -38,4 +38,5 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registration": selectors.registration_test(provider, on)
         if (is_la(request) or own) else None,
         "calendar": provider.school_calendar(),
+        "quality": selectors.provider_quality(request.user, provider, on),
     })
