@@ -448,7 +448,23 @@ def today_overview(*, actor: Any, now: Any = None) -> dict[str, Any]:
             if mark is None or mark.category in ("authorised", "unauthorised"):
                 missing.append(NotWhereExpected(p.learner, p, session,
                                                 mark.code if mark else None))
-    watch = watch_lists(actor=actor, today=today).counts()
+    persistent, severe = absence_counts(actor=actor, today=today)
     return {"not_where_expected": missing,
             "open_alerts": alert_list(actor=actor).open().count(),
-            "persistent": watch["persistent"], "severe": watch["severe"]}
+            "persistent": persistent, "severe": severe}
+
+
+def absence_counts(*, actor: Any, today: date) -> tuple[int, int]:
+    """How many learners in scope are persistently (>= 10%, not severe) and severely (>= 50%)
+    absent this school year so far: the counts of ``watch_lists`` without its day-by-day
+    checks (the dashboards need only these two numbers)."""
+    year = school_year_of(today)
+    if today >= timezone.localdate():
+        summaries = year_summaries(actor=actor, year=year)
+    else:
+        start, _ = school_year_bounds(year)
+        summaries = summaries_by_learner(marks_for_organisation(actor, start=start, end=today))
+    severe = sum(1 for s in summaries.values() if s.severe_absence)
+    persistent = sum(1 for s in summaries.values()
+                     if s.persistent_absence and not s.severe_absence)
+    return persistent, severe

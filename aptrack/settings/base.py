@@ -122,9 +122,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("APTRACK_TEST_SQLITE") or None}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT compilation for the application's short, repeated queries: compiling a summary
-    # query whose estimated cost passes jit_above_cost took seconds (decision 0007, F).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Planner settings for the application's connections (decision 0007; docs/operations.md):
+    # no JIT compilation for short, repeated queries (compiling a summary query whose cost
+    # passed jit_above_cost took seconds), and random_page_cost for SSD storage, so queries
+    # scoped to one LA probe indexes instead of scanning national tables (a dashboard count
+    # at national scale: 46 ms by a sequential scan, 2.4 ms by the index). Override with
+    # APTRACK_PG_OPTIONS (e.g. "-c jit=off" on spinning disks).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", os.environ.get("APTRACK_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -251,3 +251,23 @@ def test_heatmap_weeks_of_am_pm(dual, provider_staff):
     assert [d.date for d in week.days][:3] == [MON, TUE, WED]
     assert week.days[0].am.code == "/" and week.days[1].am.code == "O"
     assert week.days[0].pm is None
+
+
+def test_this_years_lists_from_the_kept_counts_equal_those_from_the_marks(
+        full_time, dual, world, provider_staff, la_officer):  # type: ignore[no-untyped-def]
+    """Watch lists for the year so far read the kept counts (today is the real today); for a
+    day in the past they read the marks. Both must give the same learners."""
+    from django.utils import timezone
+
+    ds = school_days(world, MON, 5)
+    record(provider_staff, [item(full_time, d, s, "O") for d in ds for s in ("AM", "PM")])
+    record(provider_staff, [item(dual, MON, "AM", "O"), item(dual, TUE, "AM", "/")])
+    year_end = date(2026, 8, 31)
+    from_counts = selectors.watch_lists(actor=la_officer, year=2025, today=timezone.localdate())
+    from_marks = selectors.watch_lists(actor=la_officer, year=2025, today=year_end)
+    assert from_counts.severe and from_counts.severe[0].learner == full_time.learner
+    for name in ("persistent", "severe"):
+        assert ([(e.learner, e.summary) for e in getattr(from_counts, name)]
+                == [(e.learner, e.summary) for e in getattr(from_marks, name)])
+    counts = (len(from_marks.persistent), len(from_marks.severe))
+    assert selectors.absence_counts(actor=la_officer, today=year_end) == counts
