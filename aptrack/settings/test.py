@@ -13,3 +13,13 @@ STORAGES = {
 
 # Transactional tests empty the database between tests, audit trail included.
 APTRACK = {**APTRACK, "ALLOW_AUDIT_FLUSH": True}  # noqa: F405
+
+# The suite's own SQLite database is in memory, shared between threads through SQLite's shared
+# cache, whose table locks fail at once ("database table is locked") instead of waiting for the
+# busy timeout. There a write transaction begun IMMEDIATE by a background import locks every
+# other thread out of its session save, so the in-memory database keeps SQLite's default
+# (DEFERRED). Processes started on a database file (DATABASE_URL) keep IMMEDIATE, as in
+# production: tests/scale/test_faults.py proves it there under a burst of concurrent writes.
+if (DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"  # noqa: F405
+        and not os.environ.get("DATABASE_URL")):  # noqa: F405
+    DATABASES["default"]["OPTIONS"].pop("transaction_mode", None)  # noqa: F405
