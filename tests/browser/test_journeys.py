@@ -163,8 +163,9 @@ def test_la_officer_commissions_a_placement_with_the_keyboard_alone(
     # next step, still by keyboard: the provider agreed
     tab_to(page, page.get_by_role("button", name="Mark as agreed"))
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert "marked as agreed" in page.get_by_role("alert").inner_text()
+    # Wait for the next page's banner (wait_for_load_state returns at once: the old page is
+    # still loaded when the form's navigation begins).
+    page.get_by_role("alert").filter(has_text="marked as agreed").wait_for(state="visible")
     check(page)
 
 
