@@ -64,6 +64,17 @@ def provider_visible_placements(establishment_id: int | None) -> Q:
     )
 
 
+def provider_placements_q(user: Any) -> Q:
+    """Placements a provider-side user works with: their own setting's; for post-16 staff also
+    those their college commissioned elsewhere (as a school sees the placements it
+    commissioned: the commissioner monitors the learner; DOMAIN.md section 1)."""
+    establishment = _establishment_id(user)
+    q = provider_visible_placements(establishment)
+    if getattr(user, "role", "") == Role.POST16_STAFF:
+        q |= Q(commissioning_establishment_id=establishment)
+    return q
+
+
 def learner_ids(user: Any) -> models.QuerySet[Any] | None:
     """The ids of learners the user may see, as a subquery; None means every learner."""
     if getattr(user, "is_superuser", False):
@@ -89,7 +100,7 @@ def learner_ids(user: Any) -> models.QuerySet[Any] | None:
             Q(pk__in=on_roll.values("learner_id")) | Q(pk__in=commissioned.values("learner_id"))
         ).values("pk")
     if role in PROVIDER_ROLES and _establishment_id(user):
-        placed = Placement.objects.filter(provider_visible_placements(_establishment_id(user)))
+        placed = Placement.objects.filter(provider_placements_q(user))
         return Learner.objects.filter(pk__in=placed.values("learner_id")).values("pk")
     return Learner.objects.none().values("pk")
 
@@ -136,7 +147,7 @@ def scope_placement(qs: models.QuerySet[Any], user: Any, action: str) -> models.
     if getattr(user, "is_superuser", False):
         return qs
     if role in PROVIDER_ROLES:
-        return qs.filter(provider_visible_placements(_establishment_id(user)))
+        return qs.filter(provider_placements_q(user))
     if role in SCHOOL_ROLES:
         school = _establishment_id(user)
         return qs.filter(Q(commissioning_establishment_id=school)

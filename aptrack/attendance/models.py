@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from aptrack.accounts.choices import Role
 from aptrack.accounts.scopes import PROVIDER_ROLES, _active, _establishment_id, learner_ids
 
 from .choices import AlertKind, AlertOutcome, ImportStatus, Session, Source
@@ -28,8 +29,18 @@ class MarkQuerySet(models.QuerySet["AttendanceMark"]):
             return self
         qs = self.filter(learner_id__in=learner_ids(user))
         if getattr(user, "role", "") in PROVIDER_ROLES:
-            qs = qs.filter(setting_id=_establishment_id(user))
+            qs = qs.filter(_own_or_commissioned(user))
         return qs
+
+
+def _own_or_commissioned(user: Any) -> Q:
+    """Provider staff see their own register; post-16 staff also the marks of placements their
+    college commissioned (commissioners monitor attendance at AP)."""
+    establishment = _establishment_id(user)
+    q = Q(setting_id=establishment)
+    if getattr(user, "role", "") == Role.POST16_STAFF:
+        q |= Q(placement__commissioning_establishment_id=establishment)
+    return q
 
 
 class AttendanceMark(models.Model):
@@ -150,7 +161,7 @@ class AlertQuerySet(models.QuerySet["Alert"]):
             return self
         qs = self.filter(learner_id__in=learner_ids(user))
         if getattr(user, "role", "") in PROVIDER_ROLES:
-            qs = qs.filter(setting_id=_establishment_id(user))
+            qs = qs.filter(_own_or_commissioned(user))
         return qs
 
     def open(self) -> AlertQuerySet:

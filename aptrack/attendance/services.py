@@ -517,7 +517,7 @@ def alert_recipients(placement: Placement | None, learner: Learner,
                        role__in=[Role.LA_OFFICER, Role.LA_SAFEGUARDING])
         if placement.commissioning_establishment_id:
             query |= Q(organisation__establishment_id=placement.commissioning_establishment_id,
-                       role=Role.SCHOOL_DSL)
+                       role__in=[Role.SCHOOL_DSL, Role.POST16_STAFF])
     emails = (User.objects.filter(query, is_active=True).exclude(email="")
               .values_list("email", flat=True))
     return sorted(set(emails))

@@ -1,6 +1,7 @@
 """Who sees what: every role against records in and out of its scope (out of scope = absent)."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -115,3 +116,36 @@ def test_audit_rows_cannot_be_changed_or_deleted(world):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     assert AuditEvent.objects.get().action == "learner.view"
+
+
+def test_post16_staff_see_the_placements_their_college_commissioned(world):
+    """A college that commissions AP monitors its learner there, as a school does: the
+    placement, the learner and the marks at the provider; not another college's."""
+    from aptrack.accounts.choices import OrganisationKind, Role
+    from aptrack.accounts.models import Organisation
+    from aptrack.attendance.models import AttendanceMark
+    from aptrack.attendance.services import attendance_marks_record
+
+    college = factories.establishment(world.la, "Test FE College", "fe_college",
+                                      urn="130001", estab_number="4130")
+    other = factories.establishment(world.la, "Other FE College", "fe_college",
+                                    urn="130002", estab_number="4131")
+    staff = factories.user("college_staff", Organisation.objects.create(
+        name="College", kind=OrganisationKind.POST16_PROVIDER, establishment=college),
+        Role.POST16_STAFF)
+    ours, theirs = factories.learner(world.school), factories.learner(world.other_school)
+    placed = []
+    for learner, by in ((ours, college), (theirs, other)):
+        p = placements.placement_commission(
+            actor=None, learner=learner, provider=world.ap, commissioner_kind="post16_provider",
+            reason="preventative", tier=2, start_date=date(2025, 10, 6),
+            hours_per_week=Decimal("25"), commissioning_establishment=by)
+        placed.append(placements.placement_start(actor=None, placement=p))
+    attendance_marks_record(actor=None, notify=False, today=date(2025, 10, 7), marks=[
+        {"learner": p.learner_id, "setting": world.ap.pk, "date": date(2025, 10, 6),
+         "session": "AM", "code": "O"} for p in placed])
+    assert list(Placement.objects.for_user(staff)) == [placed[0]]
+    assert set(Learner.objects.for_user(staff)) == {ours}
+    marks = AttendanceMark.objects.for_user(staff)
+    assert {m.learner_id for m in marks} == {ours.pk}
+    assert marks.filter(setting=world.ap).exists()
