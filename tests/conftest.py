@@ -78,3 +78,16 @@ def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
     from tests.browser.conftest import close_shared_browser
 
     close_shared_browser()
+
+
+@pytest.fixture
+def more_users(world):  # type: ignore[no-untyped-def]
+    """An LA safeguarding officer and a school staff member (not DSL) of the test world."""
+    from aptrack.accounts.choices import OrganisationKind, Role
+    from aptrack.accounts.models import Organisation
+    from tests import factories
+
+    la_org = Organisation.objects.get(kind=OrganisationKind.LOCAL_AUTHORITY, la=world.la)
+    school_org = Organisation.objects.get(establishment=world.school)
+    return {"la_safeguarding": factories.user("la_sg", la_org, Role.LA_SAFEGUARDING),
+            "school_staff": factories.user("school_staff", school_org, Role.SCHOOL_STAFF)}

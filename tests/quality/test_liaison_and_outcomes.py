@@ -7,22 +7,13 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from aptrack.accounts.choices import OrganisationKind, Role
-from aptrack.accounts.models import AuditEvent, Organisation
+from aptrack.accounts.models import AuditEvent
 from aptrack.placements import services as placements
 from aptrack.quality import selectors, services
 from aptrack.quality.models import LiaisonEntry, PlacementOutcome
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def more_users(world):
-    la_org = Organisation.objects.get(kind=OrganisationKind.LOCAL_AUTHORITY, la=world.la)
-    school_org = Organisation.objects.get(establishment=world.school)
-    return {"la_safeguarding": factories.user("la_sg", la_org, Role.LA_SAFEGUARDING),
-            "school_staff": factories.user("school_staff", school_org, Role.SCHOOL_STAFF)}
 
 
 @pytest.fixture

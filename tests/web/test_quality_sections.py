@@ -13,8 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from aptrack.accounts.choices import OrganisationKind, Role
-from aptrack.accounts.models import Organisation
 from aptrack.learners import services as learner_services
 from aptrack.placements import services as placements
 from aptrack.quality import selectors as quality_selectors
@@ -24,14 +22,6 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
-
-
-@pytest.fixture
-def more_users(world):
-    la_org = Organisation.objects.get(kind=OrganisationKind.LOCAL_AUTHORITY, la=world.la)
-    school_org = Organisation.objects.get(establishment=world.school)
-    return {"la_safeguarding": factories.user("la_sg", la_org, Role.LA_SAFEGUARDING),
-            "school_staff": factories.user("school_staff", school_org, Role.SCHOOL_STAFF)}
 
 
 @pytest.fixture
