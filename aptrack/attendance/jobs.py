@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,21 @@ def start(*, actor: Any, setting: Any, upload: UploadedFile, dry_run: bool) -> A
         transaction.on_commit(thread.start)
     job.refresh_from_db()
     return job
+
+
+ABANDONED = ("line 0: file: the server loading this file stopped before it finished; nothing "
+             "was loaded: upload the file again")
+
+
+def expire_abandoned(*, now: Any = None) -> int:
+    """Mark failed the loads left pending or running by a server that stopped (the thread died
+    with its process, so nothing else ever will); returns how many. Their marks were never
+    committed: each load is one transaction."""
+    now = now or timezone.now()
+    limit = now - timedelta(minutes=settings.ATTENDANCE["IMPORT_ABANDONED_MINUTES"])
+    return AttendanceImport.objects.filter(
+        status__in=(ImportStatus.PENDING, ImportStatus.RUNNING), created_at__lt=limit,
+    ).update(status=ImportStatus.FAILED, problems=[ABANDONED], finished_at=now)
 
 
 def _run_in_thread(job_id: int, actor: Any) -> None:

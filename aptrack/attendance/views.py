@@ -252,6 +252,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     setting = own_setting(request)
+    jobs.expire_abandoned()
     job = get_object_or_404(AttendanceImport, pk=pk, setting=setting)
     done, total = jobs.progress_of(job)
     running = job.status in ("pending", "running")

@@ -301,3 +301,25 @@ def test_dashboard_and_homes_render_with_attendance(dual, la_officer, school_dsl
     assert "Attendance today" in client_for(la_officer).get("/").content.decode()
     assert "Reconcile your register" in client_for(school_dsl).get("/").content.decode()
     assert "Morning register" in client_for(provider_staff).get("/").content.decode()
+
+
+def test_an_upload_abandoned_by_a_stopped_server_is_marked_failed(world, provider_staff):
+    """A background load dies with its server process; after the time limit the job says so
+    instead of running for ever (docs/operations.md), and a fresh one is left alone."""
+    from django.utils import timezone
+
+    from aptrack.attendance import jobs
+
+    old = AttendanceImport.objects.create(setting=world.pru, filename="old.csv",
+                                          status="running")
+    AttendanceImport.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(minutes=61))
+    fresh = AttendanceImport.objects.create(setting=world.pru, filename="new.csv",
+                                            status="running")
+    page = client_for(provider_staff).get(f"/attendance/imports/{old.pk}/")
+    assert page.status_code == 200
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.status == "failed" and old.problems == [jobs.ABANDONED]
+    assert fresh.status == "running"
+    assert jobs.expire_abandoned() == 0

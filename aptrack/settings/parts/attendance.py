@@ -23,4 +23,8 @@ ATTENDANCE = {
     # progress bar (about 2,000 rows per 64 KB).
     "UPLOAD_INLINE_MAX_BYTES": int(os.environ.get("APTRACK_ATTENDANCE_INLINE_UPLOAD",
                                                   str(64 * 1024))),
+    # A background load still "running" this long after its upload was abandoned by a server
+    # that stopped (a 50 MB file loads in well under a minute): it is marked failed, and as
+    # the load is one transaction, nothing of it was kept.
+    "IMPORT_ABANDONED_MINUTES": int(os.environ.get("APTRACK_IMPORT_ABANDONED_MINUTES", "60")),
 }

@@ -18,3 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = registers_flag_unmarked()
         self.stdout.write(f"{created} unmarked-session alert(s) raised.")
+        from aptrack.attendance.jobs import expire_abandoned
+
+        expired = expire_abandoned()
+        if expired:
+            self.stdout.write(f"{expired} upload(s) abandoned by a stopped server marked failed.")
