@@ -28,7 +28,7 @@ def signed_in(page, live_server, user):  # type: ignore[no-untyped-def]
 
 
 def accessible(page):  # type: ignore[no-untyped-def]
-    assert axe_violations(page, every_impact=True) == [], page.url
+    assert axe_violations(page) == [], page.url
 
 
 def test_register_by_keyboard_then_alert_dealt_with(page, live_server, settings):
