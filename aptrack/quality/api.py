@@ -288,8 +288,16 @@ class _Base(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):  # ty
         # once per Idempotency-Key, as every POST of the API (the docstring is the view's)
         return idempotent(request, lambda: self._create(request))
 
+    #: The service that records a new row from the validated body (``actor`` and fields);
+    #: viewsets with more to do before or after override ``_create`` instead.
+    record: Any = None
+
     def _create(self, request: Request) -> Response:
-        raise NotImplementedError
+        if self.record is None:
+            raise NotImplementedError
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._created(self.record(actor=request.user, **ser.validated_data))
 
     def _created(self, obj: Any) -> Response:
         fresh = self.get_queryset().get(pk=obj.pk)
@@ -476,13 +484,7 @@ class OutcomeViewSet(_Base):
     model = PlacementOutcome
     serializer_class = QualityOutcomeSerializer
     queryset = PlacementOutcome.objects.none()
-
-    def _create(self, request: Request) -> Response:
-        ser = self.get_serializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = dict(ser.validated_data)
-        return self._created(services.outcome_record(actor=request.user,
-                                                     placement=d.pop("placement"), **d))
+    record = staticmethod(services.outcome_record)
 
     @extend_schema(parameters=[IF_MATCH, IDEMPOTENCY_KEY], request=QualityFollowUpSerializer,
                    responses={200: QualityOutcomeSerializer,
@@ -517,13 +519,7 @@ class NoticeViewSet(_Base):
     model = OffSiteNotice
     serializer_class = QualityNoticeSerializer
     queryset = OffSiteNotice.objects.none()
-
-    def _create(self, request: Request) -> Response:
-        ser = self.get_serializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = dict(ser.validated_data)
-        return self._created(services.off_site_notice_record(
-            actor=request.user, placement=d.pop("placement"), **d))
+    record = staticmethod(services.off_site_notice_record)
 
 
 @documented
@@ -533,13 +529,7 @@ class ReviewRequestViewSet(_Base):
     model = ReviewRequest
     serializer_class = QualityOffSiteReviewRequestSerializer
     queryset = ReviewRequest.objects.none()
-
-    def _create(self, request: Request) -> Response:
-        ser = self.get_serializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        d = dict(ser.validated_data)
-        return self._created(services.review_request_record(
-            actor=request.user, placement=d.pop("placement"), **d))
+    record = staticmethod(services.review_request_record)
 
 
 ROUTES = [
