@@ -103,6 +103,7 @@ def test_sign_in_with_an_authenticator_app(page, live_server, demo, account_page
     page.get_by_label("Code from the app").fill(code_now(device))
     page.get_by_role("button", name="Confirm").click()
     page.get_by_role("heading", name="Your recovery codes").wait_for(state="visible")
+    page.wait_for_load_state("load")
     assert page.locator("#recovery-codes li").count() == 10
     assert axe_violations(page) == []
     page.get_by_role("link", name="Continue").click()
