@@ -6,6 +6,8 @@ PYTHON ?= python3
 
 .PHONY: install demo test lint serve clean bench schema screenshots restore-drill
 SCALE  ?= la
+# test processes (pytest-xdist): "auto" is one per CPU; TEST_WORKERS=0 runs in this process
+TEST_WORKERS ?= auto
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +28,7 @@ demo: install
 	$(BIN)/aptrack runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4
 
 lint: install
 	$(BIN)/ruff check .
