@@ -54,6 +54,7 @@ class Context:
     rows: dict[str, int] = field(default_factory=dict)
     locust_seconds: int = 30
     repeats: int = 30
+    import_rows: int | None = None
 
     @property
     def explain_dir(self) -> Path:
@@ -272,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locust-seconds", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=None,
                         help="requests per page for server times")
+    parser.add_argument("--import-rows", type=int, default=None,
+                        help="marks the attendance import suite loads (default by scale: la "
+                             "100,000, region 300,000, national 1,000,000)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument("--reuse", action="store_true",
                         help="run the suites on a database kept (--keep) by an earlier run of "
@@ -294,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(scale=args.scale, database_url=url, vendor="", tiny=args.tiny, seed=args.seed,
                   today=today, results_dir=out, password=secrets.token_urlsafe(16),
                   locust_seconds=args.locust_seconds or (5 if args.tiny else 30),
-                  repeats=args.repeats or (3 if args.tiny else 30))
+                  repeats=args.repeats or (3 if args.tiny else 30), import_rows=args.import_rows)
     from django.db import connection
 
     ctx.vendor = connection.vendor
