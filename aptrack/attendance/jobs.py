@@ -40,10 +40,6 @@ def progress_key(job_id: int) -> str:
     return f"attendance-import-{job_id}"
 
 
-def thread_name(job_id: int) -> str:
-    return f"attendance-import-{job_id}"
-
-
 def progress_of(job: AttendanceImport) -> tuple[int, int]:
     done, total = cache.get(progress_key(job.pk), (job.rows_done, job.rows_total))
     return int(done), int(total)
@@ -64,7 +60,7 @@ def start(*, actor: Any, setting: Any, upload: UploadedFile, dry_run: bool) -> A
         run(job.pk, actor=actor)
     else:
         thread = threading.Thread(target=_run_in_thread, args=(job.pk, actor), daemon=True,
-                                  name=thread_name(job.pk))
+                                  name=f"attendance-import-{job.pk}")
         transaction.on_commit(thread.start)
     job.refresh_from_db()
     return job

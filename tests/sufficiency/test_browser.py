@@ -3,6 +3,7 @@ capacity and gaps, changes a scenario and sees the effect, downloads the workboo
 axe-core finds no WCAG A/AA violations. Others are told the page does not exist."""
 
 import io
+import re
 from io import StringIO
 
 import pytest
@@ -47,7 +48,8 @@ def total_gap(page, column):  # noqa: F811
 def test_la_officer_forecasts_changes_a_scenario_and_downloads(page, live_server, demo):  # noqa: F811
     sign_in(page, live_server, "la.officer")
     page.get_by_role("link", name="Sufficiency").first.click()
-    page.wait_for_load_state("load")  # the heading arrives before the charts further down
+    # the whole page, not just its heading: the charts further down arrive later
+    page.wait_for_url(re.compile(r"/sufficiency/332/$"))
     heading = page.get_by_role("heading", level=1)
     assert heading.inner_text() == ("Sufficiency of specialist and AP places, 2025/26 to "
                                     "2031/32")
@@ -85,7 +87,7 @@ def test_la_officer_forecasts_changes_a_scenario_and_downloads(page, live_server
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     page.get_by_role("link", name="Capacity register and planned changes").click()
-    page.wait_for_load_state("load")
+    page.wait_for_url(re.compile(r"/sufficiency/332/capacity/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Capacity register"
     assert "Special free school approval" in page.content()
     assert axe_violations(page) == []
