@@ -51,8 +51,12 @@ class AttendanceMark(models.Model):
     mapped it; such marks carry ``needs_review`` until a person confirms them.
     """
 
-    # No single-column indexes on the two keys: the unique constraint and the (learner, date)
-    # index lead with the learner, the (setting, date) index with the setting (decision 0007).
+    # Four indexes, no more (decision 0008): each index costs every write, and an import of a
+    # million marks spends most of its time in them. The unique constraint leads with the learner
+    # and the date (a learner's marks over a period, and the counting rule's look for a school
+    # register's mark of a session); (setting, date) serves the registers; placements are
+    # indexed only where a mark has one. ``recorded_by`` has no index: users are deactivated,
+    # not deleted.
     learner = models.ForeignKey("learners.Learner", on_delete=models.PROTECT,
                                 related_name="attendance_marks", db_index=False)
     setting = models.ForeignKey("directory.Establishment", on_delete=models.PROTECT,
@@ -66,12 +70,12 @@ class AttendanceMark(models.Model):
         help_text="The setting keeps a school register (its kind is a school kind), copied when "
                   "the mark is written so the counted rule needs no join.")
     placement = models.ForeignKey("placements.Placement", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="attendance_marks")
+                                  blank=True, related_name="attendance_marks", db_index=False)
     source = models.CharField(max_length=10, choices=Source.choices)
     supplied_code = models.CharField(max_length=2, blank=True)
     needs_review = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+                                    null=True, blank=True, related_name="+", db_index=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
     amended_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -81,16 +85,15 @@ class AttendanceMark(models.Model):
     class Meta:
         ordering = ["date", "session", "learner_id"]
         constraints = [
-            models.UniqueConstraint(fields=["learner", "setting", "date", "session"],
-                                    name="one_mark_per_learner_setting_session"),
+            models.UniqueConstraint(fields=["learner", "date", "session", "setting"],
+                                    name="one_mark_per_learner_session_setting"),
             models.CheckConstraint(condition=Q(session__in=["AM", "PM"]),
                                    name="mark_session_am_pm"),
         ]
         indexes = [
             models.Index(fields=["setting", "date"]),
-            models.Index(fields=["learner", "date"]),
-            models.Index(fields=["learner", "date", "session"], condition=Q(at_school=True),
-                         name="mark_school_session"),
+            models.Index(fields=["placement"], condition=Q(placement__isnull=False),
+                         name="mark_placement"),
         ]
 
     def __str__(self) -> str:
