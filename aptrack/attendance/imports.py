@@ -98,15 +98,11 @@ def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         yield number, [c.strip() for c in row]
 
 
-def parse(name: str, stream: IO[bytes], *, setting: Establishment,
-          actor: Any = None) -> tuple[list[dict[str, Any]], list[int], list[str], dict[str, int]]:
-    """Turn a file into mark items; return (items, their line numbers, problems, withdrawn)."""
-    problems: list[str] = []
-    rows = read_rows(name, stream)
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise ImportFailed(["line 1: header: the file is empty"]) from None
+def header_positions(header: list[str]) -> list[int]:
+    """Where upn, date, session, code and reason are among the header's cells (-1: no reason).
+
+    Raises :class:`ImportFailed` naming what is missing or unexpected.
+    """
     columns = [h.strip().lower() for h in header]
     while columns and not columns[-1]:
         columns.pop()
@@ -120,7 +116,19 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
             detail.append("unexpected " + ", ".join(repr(u) for u in unknown))
         raise ImportFailed([f"line 1: header: {'; '.join(detail)} (expected "
                             f"{','.join(HEADER)})"])
-    at = [columns.index(n) if n in columns else -1 for n in (*HEADER, *OPTIONAL)]
+    return [columns.index(n) if n in columns else -1 for n in (*HEADER, *OPTIONAL)]
+
+
+def parse(name: str, stream: IO[bytes], *, setting: Establishment,
+          actor: Any = None) -> tuple[list[dict[str, Any]], list[int], list[str], dict[str, int]]:
+    """Turn a file into mark items; return (items, their line numbers, problems, withdrawn)."""
+    problems: list[str] = []
+    rows = read_rows(name, stream)
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise ImportFailed(["line 1: header: the file is empty"]) from None
+    at = header_positions(header)
     width = max(at) + 1
     # (line, upn, date, session, code, reason) per row that is not blank
     records: list[tuple[int, str, str, str, str, str]] = []
@@ -175,13 +183,29 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
 
 
 def import_marks(name: str, stream: IO[bytes], *, setting: Establishment, actor: Any = None,
-                 dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+                 dry_run: bool = False, progress: Progress | None = None,
+                 method: str = "staged") -> ImportReport:
     """Validate and load a file of marks for one setting, all or nothing.
 
     Raises :class:`ImportFailed` with every problem (``line N: COLUMN: reason``); nothing is
-    written then, nor on a dry run.
+    written then, nor on a dry run. ``method``: ``"staged"`` (the file checked and written by
+    the database, ``aptrack.attendance.staged``) or ``"rows"`` (each row through
+    ``services.attendance_marks_record``): the same outcome, the first several times faster on
+    a large file; the second is the reference the first is tested against.
     """
+    if method not in ("staged", "rows"):
+        raise ValueError(f"method must be 'staged' or 'rows', not {method!r}")
     with _without_cyclic_gc():
+        if method == "staged":
+            from .staged import HasNul, load
+
+            try:
+                report: ImportReport = load(name, stream, setting=setting, actor=actor,
+                                            dry_run=dry_run, progress=progress)
+            except HasNul as exc:
+                stream = io.BytesIO(exc.data)
+            else:
+                return report
         return _import(name, stream, setting=setting, actor=actor, dry_run=dry_run,
                        progress=progress)
 
@@ -220,7 +244,11 @@ def _import(name: str, stream: IO[bytes], *, setting: Establishment, actor: Any,
             except MarksInvalid as exc:
                 for err in exc.errors:
                     column = FIELD_TO_COLUMN.get(err["field"], err["field"])
-                    problems.append(f"line {lines[err['index']]}: {column}: {err['reason']}")
+                    reason = err["reason"]
+                    if "other" in err:  # the same session twice: name the other row's line
+                        reason = (f"line {lines[err['other']]} gives the same learner, date "
+                                  "and session another code")
+                    problems.append(f"line {lines[err['index']]}: {column}: {reason}")
             if problems:
                 raise ImportFailed(sorted(problems, key=_line_number))
             if dry_run:

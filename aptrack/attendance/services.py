@@ -143,8 +143,8 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
     """Check every item; return the clean items and every problem found (not just the first)."""
     errors: list[dict[str, Any]] = []
 
-    def bad(index: int, fld: str, reason: str) -> None:
-        errors.append({"index": index, "field": fld, "reason": reason})
+    def bad(index: int, fld: str, reason: str, **extra: Any) -> None:
+        errors.append({"index": index, "field": fld, "reason": reason, **extra})
 
     parsed: list[tuple[int, int, int, date, str, str, str, bool]] = []
     for index, raw in enumerate(marks):
@@ -257,7 +257,7 @@ def _validate(actor: Any, marks: Sequence[dict[str, Any]], source: str,
         if key in seen:
             if seen[key][1] != code:
                 bad(index, "session", f"item {seen[key][0]} marks the same learner, setting, "
-                    "date and session with another code")
+                    "date and session with another code", other=seen[key][0])
             continue  # the same mark twice in one batch is recorded once
         seen[key] = (index, code)
         items.append(_Item(index, learner_id, setting_id, day, session, code, supplied, review,
