@@ -56,10 +56,17 @@ class ImportReport:
         out = [f"{self.rows} rows read: {r.created} marks {verb} created, {r.amended} amended, "
                f"{r.unchanged} unchanged; {r.derived} home-school marks {verb} derived; "
                f"{r.alerts} absence alerts {verb} raised."]
+        if self.withdrawn:
+            # Rows, not marks: a row may repeat a session or leave a mark as it was.
+            from aptrack.rules.attendance import map_withdrawn
+
+            rows = sum(self.withdrawn.values())
+            read = ", ".join(f"{k}: {v}" for k, v in sorted(self.withdrawn.items()))
+            mapped = ", ".join(f"{k} to {map_withdrawn(k)[0]}" for k in sorted(self.withdrawn))
+            out.append(f"{rows} rows used codes withdrawn in 2024 ({read}); they {verb} mapped "
+                       f"to current codes ({mapped}).")
         if r.needs_review:
-            mapped = ", ".join(f"{k}: {v}" for k, v in sorted(self.withdrawn.items()))
-            out.append(f"{r.needs_review} marks used codes withdrawn in 2024 ({mapped}); they "
-                       "were mapped to current codes and flagged for review.")
+            out.append(f"{r.needs_review} marks {verb} flagged for review.")
         if self.dry_run:
             out.append("Dry run: nothing was written.")
         return out
@@ -94,8 +101,12 @@ def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        yield number, [c.strip() for c in row]
+    # A quoted cell may hold a line break: name the line a row starts on, as an editor shows it.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for row in reader:
+        yield start, [c.strip() for c in row]
+        start = reader.line_num + 1
 
 
 def header_positions(header: list[str]) -> list[int]:
