@@ -646,9 +646,40 @@ __all__ = [
     "accept_proposed_home_marks",
     "alert_acknowledge",
     "attendance_marks_record",
+    "marks_review_confirm",
     "may_mark",
     "provider_placements",
     "register_all_present",
     "registers_flag_unmarked",
     "send_alert_email",
 ]
+
+
+@transaction.atomic
+def marks_review_confirm(*, actor: Any, setting: Establishment, mark_ids: list[int]) -> int:
+    """A person of the setting confirms the codes imports mapped from withdrawn ones.
+
+    Only marks at ``setting`` that still carry ``needs_review`` and whose ids are given are
+    confirmed (the flag cleared, one audit row each), of learners the actor may see; other ids
+    are ignored, never touched.
+    Raises ``PermissionDenied`` unless the actor is a person who may mark the setting's
+    register (the system, actor None, does not confirm: a person must). Returns how many.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    if actor is None or not may_mark(actor, setting):
+        raise PermissionDenied("Only the setting's own staff confirm its marks.")
+    ids = {int(i) for i in mark_ids}
+    if not ids:
+        return 0
+    # Only marks the actor may see: the page lists no others, and a hand-made request must not
+    # reach further than the page.
+    marks = list(AttendanceMark.objects.for_user(actor).select_for_update()  # type: ignore[attr-defined]
+                 .filter(pk__in=ids, setting=setting, needs_review=True).order_by("pk"))
+    for mark in marks:
+        audit.record(actor=actor, action="attendance.review", obj=mark,
+                     learner_id=mark.learner_id,
+                     changes={"needs_review": [True, False], "code": mark.code,
+                              "supplied_code": mark.supplied_code})
+    AttendanceMark.objects.filter(pk__in=[m.pk for m in marks]).update(needs_review=False)
+    return len(marks)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("watch-lists/", views.watch, name="watch"),
     path("imports/", views.import_upload, name="imports"),
     path("imports/<int:pk>/", views.import_status, name="import"),
+    path("review/", views.review, name="review"),
     path("learners/<int:pk>/", views.learner_attendance, name="learner"),
 ]

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from aptrack.rules import attendance as rules_attendance
 from . import jobs, selectors, services
 from .choices import AlertKind
 from .forms import CODE_CHOICES, AlertAcknowledgeForm, ImportForm
-from .models import Alert, AttendanceImport
+from .models import Alert, AttendanceImport, AttendanceMark
 from .whereabouts import calendar_of, current_session, register_rows, session_times
 
 
@@ -85,6 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
     }
     if context["has_register"]:
         context["unmarked"] = selectors.unmarked_sessions(setting=user.organisation.establishment)
+        context["to_review"] = _flagged(user, user.organisation.establishment).count()
     return render(request, "attendance/index.html", context)
 
 
@@ -259,6 +261,43 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "attendance/import_status.html", {
         "job": job, "done": done, "total": total, "running": running,
         "percent": int(100 * done / total) if total else 0})
+
+
+def _flagged(user: Any, setting: Establishment) -> Any:
+    """The setting's marks an import flagged for review, of learners the user may see."""
+    return (AttendanceMark.objects.for_user(user)
+            .filter(setting=setting, needs_review=True))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest) -> HttpResponse:
+    """Marks an import mapped from withdrawn codes: staff confirm them or change the code."""
+    setting = own_setting(request)
+    errors: list[dict[str, str]] = []
+    page_number = request.POST.get("page") or request.GET.get("page")
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("marks") if v.isdigit()]
+        if ids:
+            try:
+                confirmed = services.marks_review_confirm(actor=request.user, setting=setting,
+                                                          mark_ids=ids)
+            except PermissionDenied:
+                raise Http404("Only the setting's own staff confirm its marks") from None
+            messages.success(request, f"{confirmed} mark{'' if confirmed == 1 else 's'} "
+                                      "confirmed.")
+            url = reverse("attendance:review")
+            return redirect(f"{url}?page={page_number}" if str(page_number).isdigit() else url)
+    marks = (_flagged(request.user, setting).select_related("learner")
+             .order_by("-date", "-session", "learner__family_name", "learner__given_name",
+                       "pk"))
+    page = Paginator(marks, 100).get_page(page_number)
+    if request.method == "POST":
+        first = f"#mark-{page[0].pk}" if len(page) else "#main-content"
+        errors = [{"href": first, "text": "Select the marks whose codes you confirm"}]
+    return render(request, "attendance/review.html", {
+        "setting": setting, "page": page, "errors": errors,
+    }, status=400 if errors else 200)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from aptrack.attendance.models import Alert, AttendanceMark
+from aptrack.attendance.services import attendance_marks_record
 from aptrack.placements import services as placements
 from tests import factories
 from tests.browser.conftest import axe_violations
@@ -83,3 +84,17 @@ def test_register_by_keyboard_then_alert_dealt_with(page, live_server, settings)
         page.goto(f"{live_server.url}{path}")
         assert page.title(), path
         accessible(page)
+
+    # An imported H (withdrawn in 2024) is mapped to C and flagged; the setting confirms it.
+    signed_in(page, live_server, world.users["provider_staff"])
+    present = next(p for p in pupils if p.pk != absent.pk)
+    attendance_marks_record(actor=world.users["provider_staff"], source="import", notify=False,
+                            marks=[{"learner": present.pk, "setting": world.pru.pk,
+                                    "date": date(2025, 10, 7), "session": "AM", "code": "H"}])
+    page.goto(f"{live_server.url}/attendance/review/")
+    accessible(page)
+    page.get_by_label(f"Confirm C for {present.family_name}, {present.given_name}").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm the selected codes").click()
+    assert "1 mark confirmed" in page.content() and "No marks need review" in page.content()
+    accessible(page)
