@@ -480,9 +480,18 @@ def _write(cursor: Any, *, name: str, setting: Establishment, actor: Any, result
             "NULL) AND m.date >= %(low)s AND m.date <= %(high)s")
     # Most bulk loads are of sessions nobody has marked: one look along the learners' index
     # says so, without joining the file's rows to the marks.
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {marks_table} m WHERE {mine})",
-                   {"low": low, "high": high})
-    if cursor.fetchone()[0]:
+    # Written from the learners, one index probe each (a planner left to itself once scanned
+    # every mark against every learner here: 35 s at 1,000,000 marks).
+    probe = (f"SELECT 1 FROM {marks_table} m WHERE m.learner_id = u.learner_id "
+             "AND m.date >= %(low)s AND m.date <= %(high)s LIMIT 1")
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT 1 FROM aptrack_import_upn u CROSS JOIN LATERAL "
+                       f"({probe}) x WHERE u.learner_id IS NOT NULL LIMIT 1",
+                       {"low": low, "high": high})
+    else:
+        cursor.execute("SELECT 1 FROM aptrack_import_upn u WHERE u.learner_id IS NOT NULL "
+                       f"AND EXISTS ({probe}) LIMIT 1", {"low": low, "high": high})
+    if cursor.fetchone() is not None:
         _find_held(cursor, marks_table, mine, low, high)
     cursor.execute(f"SELECT DISTINCT learner_id, day, session FROM {HELD}")
     held = {(learner_id, _as_date(day), session)
