@@ -130,10 +130,11 @@ def header_positions(header: list[str]) -> list[int]:
     return [columns.index(n) if n in columns else -1 for n in (*HEADER, *OPTIONAL)]
 
 
-def parse(name: str, stream: IO[bytes], *, setting: Establishment,
-          actor: Any = None) -> tuple[list[dict[str, Any]], list[int], list[str], dict[str, int]]:
-    """Turn a file into mark items; return (items, their line numbers, problems, withdrawn)."""
-    problems: list[str] = []
+Record = tuple[int, str, str, str, str, str]  # line, upn, date, session, code, reason
+
+
+def records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+    """The file's rows that are not blank, each with the line it starts on; checks the header."""
     rows = read_rows(name, stream)
     try:
         _, header = next(rows)
@@ -141,19 +142,24 @@ def parse(name: str, stream: IO[bytes], *, setting: Establishment,
         raise ImportFailed(["line 1: header: the file is empty"]) from None
     at = header_positions(header)
     width = max(at) + 1
-    # (line, upn, date, session, code, reason) per row that is not blank
-    records: list[tuple[int, str, str, str, str, str]] = []
     for number, cells in rows:
         if not any(cells):
             continue
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        records.append((number, cells[at[0]], cells[at[1]], cells[at[2]], cells[at[3]],
-                        cells[at[4]] if at[4] >= 0 else ""))
+        yield (number, cells[at[0]], cells[at[1]], cells[at[2]], cells[at[3]],
+               cells[at[4]] if at[4] >= 0 else "")
+
+
+def parse(name: str, stream: IO[bytes], *, setting: Establishment,
+          actor: Any = None) -> tuple[list[dict[str, Any]], list[int], list[str], dict[str, int]]:
+    """Turn a file into mark items; return (items, their line numbers, problems, withdrawn)."""
+    problems: list[str] = []
+    rows = list(records(name, stream))
     upns: dict[str, int] = {}
-    checked: list[tuple[tuple[int, str, str, str, str, str], str]] = []
+    checked: list[tuple[Record, str]] = []
     valid: dict[str, str | ValueError] = {}  # each distinct UPN validated once
-    for record in records:
+    for record in rows:
         number = record[0]
         value = record[1].strip().upper()
         if not value:

@@ -160,7 +160,7 @@ def _drop_tables(cursor: Any) -> None:
 # ---- staging --------------------------------------------------------------------------------
 def _stage(cursor: Any, name: str, stream: IO[bytes]) -> _Staged:
     """Put the file's rows in the stage with their line numbers; check the header."""
-    from .imports import ImportFailed, header_positions, read_rows
+    from .imports import Record, records
 
     if not name.lower().endswith(".xlsx") and connection.vendor == "postgresql":
         data = stream.read()
@@ -170,36 +170,24 @@ def _stage(cursor: Any, name: str, stream: IO[bytes]) -> _Staged:
         if staged is not None:
             return staged
         stream = io.BytesIO(data)
-    rows = read_rows(name, stream)
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise ImportFailed(["line 1: header: the file is empty"]) from None
-    at = header_positions(header)
-    width = max(at) + 1
     count = 0
     first = 0
 
-    def records() -> Iterator[tuple[int, str, str, str, str, str]]:
+    def counted() -> Iterator[Record]:
         nonlocal count, first
-        for number, cells in rows:
-            if not any(cells):
-                continue
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
+        for record in records(name, stream):
             count += 1
-            first = first or number
-            yield (number, cells[at[0]], cells[at[1]], cells[at[2]], cells[at[3]],
-                   cells[at[4]] if at[4] >= 0 else "")
+            first = first or record[0]
+            yield record
 
     columns = "line, upn, day, session, code, reason"
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
-            for record in records():
+            for record in counted():
                 copy.write_row(record)
     else:
         batch: list[tuple[Any, ...]] = []
-        for record in records():
+        for record in counted():
             batch.append(record)
             if len(batch) == 10_000:
                 cursor.executemany(f"INSERT INTO {STAGE} ({columns}) VALUES (%s, %s, %s, %s, "
