@@ -165,3 +165,22 @@ def _small_pages(init):  # type: ignore[no-untyped-def]
         assert per_page == 100
         init(self, object_list, 2, *args, **kwargs)
     return wrapped
+
+
+def test_a_mark_of_a_learner_the_staff_may_not_see_is_neither_listed_nor_confirmed(
+        world, provider_staff):  # type: ignore[no-untyped-def]
+    """A pupil on the PRU's own roll (no placement) is outside provider staff's scope: a
+    hand-made request with that mark's id confirms nothing."""
+    from tests import factories
+
+    pupil = factories.learner(world.pru)
+    text = f"upn,date,session,code\n{pupil.upn},2025-10-06,AM,H\n"
+    report = import_marks("roll.csv", io.BytesIO(text.encode()), setting=world.pru, actor=None)
+    assert report.result.needs_review == 1
+    mark = AttendanceMark.objects.get(learner=pupil, setting=world.pru)
+    assert f'value="{mark.pk}"' not in client_for(provider_staff).get(URL).content.decode()
+    assert services.marks_review_confirm(actor=provider_staff, setting=world.pru,
+                                         mark_ids=[mark.pk]) == 0
+    mark.refresh_from_db()
+    assert mark.needs_review is True
+    assert not AuditEvent.objects.filter(action="attendance.review").exists()
