@@ -159,6 +159,7 @@ SPECS: dict[str, Spec] = {
     # -- attendance --
     "attendance:index": S(ALL), "attendance:alerts": LIST, "attendance:watch": LIST,
     "attendance:registers": S(lambda w: not w.la), "attendance:imports": S(lambda w: not w.la),
+    "attendance:review": S(lambda w: not w.la),  # the setting's own marks flagged by imports
     "attendance:import": S(SCHOOL, obj="import"),  # side a's import is the school's
     "attendance:reconcile": S(SCHOOL),
     "attendance:alert": S(PLACED, obj="alert", read="learner.view"),
