@@ -20,6 +20,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -182,3 +183,19 @@ def require(model: type[models.Model], pk: Any, actor: Any, action: str = CHANGE
         return
     if not model.objects.for_user(actor, action).filter(pk=pk).exists():  # type: ignore[attr-defined]
         raise model.DoesNotExist(f"No {model._meta.verbose_name} {pk} in your scope.")
+
+
+def lock_for_change(model: type[models.Model], pk: Any, actor: Any, *, version: int | None,
+                    stale: str) -> Any:
+    """The record ``pk``, locked for this transaction, if ``actor`` may change it and nobody
+    saved it since they read ``version``.
+
+    Out of scope is refused as if it did not exist (:func:`require`); a stale ``version`` with a
+    ``ValidationError`` of code ``stale`` carrying the ``stale`` message. ``version`` None skips
+    that check (a caller with no version read, such as the system).
+    """
+    require(model, pk, actor)
+    locked = model.objects.select_for_update().get(pk=pk)  # type: ignore[attr-defined]
+    if version is not None and locked.version != version:
+        raise ValidationError(stale, code="stale")
+    return locked

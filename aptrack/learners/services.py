@@ -44,12 +44,10 @@ def learner_update(*, actor: Any, learner: Learner, version: int | None = None,
     unknown = set(fields) - set(LEARNER_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    scopes.require(Learner, learner.pk, actor)
-    locked = Learner.objects.select_for_update().get(pk=learner.pk)
-    if version is not None and locked.version != version:
-        raise ValidationError("Someone else changed this learner since you opened it: "
-                              "reload to see their change, then make yours again.",
-                              code="stale")
+    locked = scopes.lock_for_change(
+        Learner, learner.pk, actor, version=version,
+        stale="Someone else changed this learner since you opened it: reload to see their "
+              "change, then make yours again.")
     before = audit.snapshot(locked, list(LEARNER_FIELDS))
     for name, value in fields.items():
         setattr(locked, name, value)

@@ -261,11 +261,10 @@ def placement_update(*, actor: Any, placement: Placement, version: int | None = 
     unknown = set(fields) - set(PLACEMENT_EDITABLE)
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
-    scopes.require(Placement, placement.pk, actor)
-    locked = Placement.objects.select_for_update().get(pk=placement.pk)
-    if version is not None and locked.version != version:
-        raise ValidationError("Someone else changed this placement since you read it: read it "
-                              "again, then make your change.", code="stale")
+    locked = scopes.lock_for_change(
+        Placement, placement.pk, actor, version=version,
+        stale="Someone else changed this placement since you read it: read it again, then make "
+              "your change.")
     if not fields:
         return locked
     if "hours_per_week" in fields:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from aptrack.accounts import scopes
@@ -37,8 +36,5 @@ def placement_act(*, actor: Any, placement: Placement, version: int, action: str
     Refuses a placement outside the actor's scope as if it did not exist, and a stale version
     with a ``ValidationError`` (code ``stale``).
     """
-    scopes.require(Placement, placement.pk, actor)
-    locked = Placement.objects.select_for_update().get(pk=placement.pk)
-    if locked.version != version:
-        raise ValidationError(STALE, code="stale")
+    locked = scopes.lock_for_change(Placement, placement.pk, actor, version=version, stale=STALE)
     return PLACEMENT_ACTIONS[action](actor=actor, placement=locked, **kwargs)
