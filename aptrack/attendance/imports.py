@@ -22,6 +22,8 @@ from typing import IO, Any
 from django.db import transaction
 
 from aptrack.directory.models import Establishment
+from aptrack.exchange import encoding
+from aptrack.exchange.errors import ImportRefused
 from aptrack.learners.models import Learner
 from aptrack.rules import upn as rules_upn
 
@@ -82,8 +84,17 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def decode(raw: bytes) -> str:
+    """A CSV file's text by the rule every import here follows (``aptrack.exchange.encoding``):
+    UTF-8, or Windows-1252 as Excel saves CSV on Windows; anything else is refused by line."""
+    try:
+        return encoding.decode(raw)[0]
+    except ImportRefused as exc:
+        raise ImportFailed([str(p) for p in exc.problems]) from None
+
+
 def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, cells) from a CSV (UTF-8, or Windows-1252) or XLSX file."""
+    """Yield (line number, cells) from a CSV (see :func:`decode`) or XLSX file."""
     if name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -96,11 +107,7 @@ def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
             yield number, [_cell(v) for v in row]
         book.close()
         return
-    raw = stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+    text = decode(stream.read())
     # A quoted cell may hold a line break: name the line a row starts on, as an editor shows it.
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1

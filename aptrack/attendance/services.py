@@ -30,6 +30,7 @@ from aptrack.accounts import audit
 from aptrack.accounts.choices import Role
 from aptrack.accounts.scopes import PROVIDER_ROLES, SCHOOL_ROLES
 from aptrack.directory.models import Establishment
+from aptrack.exchange.tabular import parse_day
 from aptrack.learners.models import Enrolment, Learner
 from aptrack.placements.models import Placement
 from aptrack.rules import attendance as rules_attendance
@@ -94,17 +95,8 @@ class _Item:
 
 
 def _parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date()):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date (use yyyy-mm-dd or dd/mm/yyyy)")
+    """A date as INTERFACES.md allows it (``yyyy-mm-dd`` or ``dd/mm/yyyy``), or a real date."""
+    return parse_day(value)
 
 
 def _parse_id(value: Any, what: str) -> int:

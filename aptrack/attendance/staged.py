@@ -207,12 +207,9 @@ def _stage_plain_csv(cursor: Any, data: bytes) -> _Staged | None:
     Then a row's line number is its place in the file, and COPY numbers the rows as it reads.
     Anything else returns None and goes through the reader, which knows every shape.
     """
-    from .imports import header_positions
+    from .imports import decode, header_positions
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = decode(data)
     if '"' in text or "\x00" in text:
         return None
     text = text.replace("\r\n", "\n")

@@ -584,27 +584,42 @@ def test_csv_shapes_utf8(dual, world, bad):  # type: ignore[no-untyped-def]
         (THU, "AM"): "B"}
 
 
-@pytest.mark.parametrize("bad", [False, True], ids=["loads", "refused"])
-def test_csv_shapes_windows_1252(dual, world, bad):  # type: ignore[no-untyped-def]
-    """7c. Windows-1252 bytes (not UTF-8): the reasons keep their letters; a byte that
-    Windows-1252 leaves undefined (0x81) reads as U+FFFD."""
+@pytest.mark.parametrize("case", ["loads", "bad-code", "undefined-byte", "mixed"])
+def test_csv_shapes_windows_1252(dual, world, case):  # type: ignore[no-untyped-def]
+    """7c. Windows-1252 bytes (not UTF-8): the reasons keep their letters. A byte Windows-1252
+    leaves undefined (0x81), or a file that is UTF-8 in one place and Windows-1252 in another,
+    is refused naming the line, never read with letters garbled."""
     staff = world.users["provider_staff"]
     _shapes_setup(dual, staff)
     upn = dual.learner.upn
     rows: list[tuple[str, ...]] = [(upn, "06/10/2025", "AM", "/", "Café – rang at 9"),
             (upn, "07/10/2025", "AM", "I", "£5 bus fare"),
             (upn, "08/10/2025", "AM", "/", "odd byte here")]
-    if bad:
+    if case == "bad-code":
         rows.append((upn, "09/10/2025", "AM", "ü"))  # no reason cell
-    data = csv_bytes(HEADER + ",reason", rows, encoding="cp1252").replace(
-        b"odd byte", b"odd \x81byte")
+    data = csv_bytes(HEADER + ",reason", rows, encoding="cp1252")
+    if case == "undefined-byte":
+        data = data.replace(b"odd byte", b"odd \x81byte")
+    if case == "mixed":  # line 4 pasted in from a UTF-8 file
+        data = data.replace(b"odd byte", "odd bÿte".encode())
     out = both(lambda load: load("win.csv", data, setting=dual.provider, actor=staff))
-    if bad:
+    if case == "bad-code":
         assert columns(out["problems"]) == [(5, "code")]
         assert "'ü'" in out["problems"][0]
         return
+    if case == "undefined-byte":
+        at = data.index(b"\x81") + 1
+        assert out["problems"] == [
+            "line 4: file: the file is not valid utf-8 or windows-1252 text (byte 0x81 at "
+            f"byte {at}); save it again as CSV in UTF-8 or Windows-1252"]
+        return
+    if case == "mixed":
+        assert out["problems"] == [
+            "line 2: file: byte 0xE9 is not UTF-8, but line 4 has UTF-8 characters: the file "
+            "mixes two encodings; save it again as CSV UTF-8"]
+        return
     assert {(a.mark[2], a.reason) for a in out["amendments"]} == {
-        (MON, "Café – rang at 9"), (TUE, "£5 bus fare"), (WED, "odd \ufffdbyte here")}
+        (MON, "Café – rang at 9"), (TUE, "£5 bus fare"), (WED, "odd byte here")}
 
 
 @pytest.mark.parametrize("odd", ["tab", "nbsp", "unit-separator", "ideographic-space",
@@ -632,24 +647,27 @@ def test_plain_csv_with_odd_characters(dual, world, odd):  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("bad", [False, True], ids=["loads", "refused"])
-def test_every_date_form_the_rows_path_reads(dual, world, bad):  # type: ignore[no-untyped-def]
-    """7d. Dates as ``date.fromisoformat`` (Python 3.11: basic and week forms too) and
-    ``%d/%m/%Y`` (one-digit day and month too) read them, and forms neither reads."""
+def test_every_date_form_the_import_reads(dual, world, bad):  # type: ignore[no-untyped-def]
+    """7d. Dates as INTERFACES.md allows them, ``yyyy-mm-dd`` and ``dd/mm/yyyy`` (one-digit day
+    and month too, as Excel writes them), and forms it does not: ISO basic and week dates,
+    which Python's ``date.fromisoformat`` would read, are refused like any other."""
     upn = dual.learner.upn
     rows = [(upn, "2025-10-06", "AM", "/"), (upn, "7/10/2025", "AM", "/"),
-            (upn, "20251008", "AM", "/"), (upn, "2025-W41-4", "AM", "/"),
+            (upn, "08/10/2025", "AM", "/"), (upn, "2025-10-9", "AM", "/"),
             (upn, "10/10/2025 ", "AM", "/")]
     if bad:
         rows += [(upn, "06-10-2025", "PM", "/"), (upn, "2025/10/07", "PM", "/"),
-                 (upn, "2025-10-08T00:00", "PM", "/"), (upn, "6 Oct 2025", "PM", "/")]
+                 (upn, "2025-10-08T00:00", "PM", "/"), (upn, "6 Oct 2025", "PM", "/"),
+                 (upn, "20251008", "PM", "/"), (upn, "2025-W41-4", "PM", "/")]
     data = csv_bytes(HEADER, rows)
     out = both(lambda load: load("dates.csv", data, setting=dual.provider,
                                  actor=world.users["provider_staff"]))
     if bad:
-        assert columns(out["problems"]) == [(7, "date"), (8, "date"), (9, "date"),
-                                            (10, "date")]
-        assert out["problems"][0] == ("line 7: date: '06-10-2025' is not a date (use "
-                                      "yyyy-mm-dd or dd/mm/yyyy)")
+        assert columns(out["problems"]) == [(n, "date") for n in range(7, 13)]
+        assert out["problems"][0] == ("line 7: date: '06-10-2025' is not a date as yyyy-mm-dd "
+                                      "or dd/mm/yyyy")
+        assert out["problems"][-1] == ("line 12: date: '2025-W41-4' is not a date as "
+                                       "yyyy-mm-dd or dd/mm/yyyy")
         return
     assert sorted(marks_at(out, dual.provider)) == [(d, "AM") for d in (MON, TUE, WED, THU,
                                                                           FRI)]

@@ -58,6 +58,19 @@ def test_learners_from_xlsx_with_reordered_columns(world, school_dsl):
     assert ada.home_enrolment().establishment == world.school
 
 
+def test_learners_from_a_file_of_two_encodings_are_refused(world, la_officer):
+    """A UTF-8 row pasted into a Windows-1252 file: read as Windows-1252, "Zoë" would become
+    "ZoÃ«". The file is refused naming both lines, and nothing is written."""
+    data = ((HEADER + f"{c.upn(16)},Zoë,Smith,2012-03-04,F,,\r\n").encode("windows-1252")
+            + f"{c.upn(17)},Zoë,Jones,2012-03-04,F,,\r\n".encode())
+    with pytest.raises(ImportRefused) as err:
+        services.learners_import(actor=la_officer, data=data)
+    assert [str(p) for p in err.value.problems] == [
+        "line 2: file: byte 0xEB is not UTF-8, but line 3 has UTF-8 characters: the file mixes "
+        "two encodings; save it again as CSV UTF-8"]
+    assert not Learner.objects.filter(upn__in=[c.upn(16), c.upn(17)]).exists()
+
+
 def test_bad_learner_rows_write_nothing(world, la_officer):
     bad_upn = "A" + c.upn(14)[1:] if c.upn(14)[0] != "A" else "B" + c.upn(14)[1:]
     data = (HEADER + f"{c.upn(15)},Ok,Row,2012-01-01,F,,\r\n"
