@@ -43,6 +43,26 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_secret_key_rotation_keeps_what_the_old_key_signed(tmp_path):
+    """Rotation (docs/operations.md): a value signed with the old key still verifies when the
+    old key is a fallback, and no longer once it is removed; the current key as a fallback is
+    refused."""
+    from django.core import signing
+
+    old, new = "o" * 60, "n" * 60
+    token = signing.dumps("still signed in", key=old, salt="rotation")
+    env = {"DJANGO_SETTINGS_MODULE": "aptrack.settings.production", "SECRET_KEY": new,
+           "ALLOWED_HOSTS": "aptrack.example.org",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    load = f"from django.core import signing; print(signing.loads({token!r}, salt='rotation'))"
+    kept = run("shell", "-v", "0", "-c", load, SECRET_KEY_FALLBACKS=old, **env)
+    assert kept.returncode == 0 and kept.stdout.strip() == "still signed in", kept.stderr
+    dropped = run("shell", "-v", "0", "-c", load, **env)
+    assert dropped.returncode != 0 and "BadSignature" in dropped.stderr
+    same = run("check", SECRET_KEY_FALLBACKS=new, **env)
+    assert same.returncode != 0 and "must not hold the current SECRET_KEY" in same.stderr
+
+
 def test_seed_demo_refused_under_production_settings(tmp_path):
     result = run("seed_demo", DJANGO_SETTINGS_MODULE="aptrack.settings.production",
                  SECRET_KEY="s" * 60, ALLOWED_HOSTS="aptrack.example.org",

@@ -15,6 +15,11 @@ DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment for production")
+# Rotating the key (docs/operations.md "Rotating SECRET_KEY"): the old keys, comma-separated,
+# still verify what they signed (sessions, reset links) until they expire; nothing new uses them.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+if SECRET_KEY in SECRET_KEY_FALLBACKS:
+    raise ImproperlyConfigured("SECRET_KEY_FALLBACKS must not hold the current SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment for production")
