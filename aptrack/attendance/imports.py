@@ -13,7 +13,7 @@ import csv
 import gc
 import io
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import IO, Any
 from django.db import transaction
 
 from aptrack.directory.models import Establishment
-from aptrack.exchange import encoding
+from aptrack.exchange import encoding, xlsxguard
 from aptrack.exchange.errors import ImportRefused
 from aptrack.learners.models import Learner
 from aptrack.rules import upn as rules_upn
@@ -96,16 +96,13 @@ def decode(raw: bytes) -> str:
 def read_rows(name: str, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, cells) from a CSV (see :func:`decode`) or XLSX file."""
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
+        # Zip bombs, and sheets too long or wide, are refused first (aptrack.exchange.xlsxguard).
         try:
-            book = load_workbook(stream, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-            raise ImportFailed([f"line 1: file: not a readable XLSX workbook ({exc})"]) from None
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in row]
-        book.close()
+            with closing(xlsxguard.rows(stream)) as lines:
+                for number, row in lines:
+                    yield number, [_cell(v) for v in row]
+        except xlsxguard.XlsxRefused as exc:
+            raise ImportFailed([str(exc)]) from None
         return
     text = decode(stream.read())
     # A quoted cell may hold a line break: name the line a row starts on, as an editor shows it.

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from . import encoding
+from . import encoding, xlsxguard
 from .errors import ImportRefused
 
 
@@ -57,23 +56,19 @@ def _read_csv(data: bytes) -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
+    """The first sheet; zip bombs and sheets too long or wide are refused first (xlsxguard)."""
+    headers: list[str] = []
+    rows = []
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRefused.one(1, "file", f"not a readable XLSX workbook ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        headers = [normalise(h) for h in next(lines, ())]
-        rows = []
-        for number, cells in enumerate(lines, start=2):
-            if not any(c not in (None, "") for c in cells):
-                continue
-            rows.append((number, dict(zip(headers, (_cell(c) for c in cells), strict=False))))
-    finally:
-        book.close()
+        with closing(xlsxguard.rows(data)) as lines:
+            for number, cells in lines:
+                if number == 1:
+                    headers = [normalise(h) for h in cells]
+                elif any(c not in (None, "") for c in cells):
+                    rows.append((number, dict(zip(headers, (_cell(c) for c in cells),
+                                                  strict=False))))
+    except xlsxguard.XlsxRefused as exc:
+        raise ImportRefused.one(exc.line, "file", exc.reason) from None
     return Table(headers, rows, "xlsx")
 
 

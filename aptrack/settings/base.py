@@ -202,6 +202,10 @@ APTRACK = {
     "REQUIRE_MFA": env_bool("APTRACK_REQUIRE_MFA", False),
     # seed_demo may load synthetic learners and demo accounts (never under production settings).
     "DEMO_ALLOWED": True,
+    # The most an uploaded XLSX workbook may declare it holds unzipped, all its parts together
+    # (zip bombs; aptrack.exchange.xlsxguard): a 1,000,000-row attendance workbook is ~300 MB.
+    "XLSX_MAX_UNCOMPRESSED_BYTES": int(os.environ.get("APTRACK_XLSX_MAX_UNCOMPRESSED_BYTES",
+                                                      str(512 * 2**20))),
 }
 
 

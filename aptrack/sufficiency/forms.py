@@ -63,5 +63,6 @@ class UploadForm(forms.Form):
     source = forms.CharField(label="Source of the figures", max_length=300,
                              help_text="For example: SEN2 returns 2018 to 2024; ONS 2022-based "
                                        "sub-national population projections.")
-    file = forms.FileField(label="Upload a file", help_text="A CSV (UTF-8) or XLSX file whose "
-                                                           "first row names the columns.")
+    file = forms.FileField(label="Upload a file", help_text="A CSV (UTF-8 or Windows-1252) or XLSX "
+                                                           "file whose first row names the "
+                                                           "columns.")

@@ -9,7 +9,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
+
+from aptrack.exchange import encoding, xlsxguard
+from aptrack.exchange.errors import ImportRefused
 
 
 class UploadInvalid(Exception):
@@ -35,25 +39,23 @@ def _cell(value: object) -> str:
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
+    """UTF-8, or Windows-1252 as Excel saves CSV on Windows, by the rule every import here
+    follows (``aptrack.exchange.encoding``); anything else is refused by line."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadInvalid(["line 1: file: is not UTF-8 text (save the CSV as UTF-8)"]) from exc
+        text, _ = encoding.decode(data)
+    except ImportRefused as exc:
+        raise UploadInvalid([str(p) for p in exc.problems]) from None
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # defusedxml is installed, so openpyxl parses safely
-
+    """The first sheet; zip bombs and sheets too long or wide are refused first (xlsxguard;
+    defusedxml is installed, so openpyxl parses the XML safely)."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # any unreadable file gets the same answer
-        raise UploadInvalid(["line 1: file: is not a readable XLSX workbook"]) from exc
-    try:
-        sheet = book.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
+        with closing(xlsxguard.rows(data)) as lines:
+            return [[_cell(v) for v in cells] for _, cells in lines]
+    except xlsxguard.XlsxRefused as exc:
+        raise UploadInvalid([str(exc)]) from None
 
 
 def read(filename: str, data: bytes, *, required: Sequence[str], optional: Sequence[str],

@@ -69,15 +69,36 @@ def test_columns_are_checked_first(world):
         "line 1: need: required column missing", "line 1: count: required column missing"]
     assert errors_of(world, "history", b"") == [
         "line 1: header: the file is empty (the first row must name the columns)"]
-    assert errors_of(world, "history", "school_year\n2024\xe9".encode("latin-1")) == [
-        "line 1: file: is not UTF-8 text (save the CSV as UTF-8)"]
+    # 0x81 is neither UTF-8 nor Windows-1252 (aptrack.exchange.encoding, as every import)
+    assert errors_of(world, "history", b"school_year\n2024\x81") == [
+        "line 2: file: the file is not valid utf-8 or windows-1252 text (byte 0x81 at byte 17); "
+        "save it again as CSV in UTF-8 or Windows-1252"]
     assert errors_of(world, "history", b"x", filename="f.txt") == [
         "line 1: file: must be a .csv or .xlsx file"]
     assert errors_of(world, "history", b"not a zip", filename="f.xlsx") == [
-        "line 1: file: is not a readable XLSX workbook"]
+        "line 1: file: not a readable XLSX workbook (File is not a zip file)"]
     assert errors_of(world, "population", csv_bytes(["school_year", "phase", "population"],
                                                     [])) == [
         "line 2: file: no rows of data under the header"]
+
+
+def test_a_windows_1252_csv_loads_as_excel_saves_it(world):
+    """Excel on Windows saves "CSV" in Windows-1252: its accents are read, not refused; a file
+    mixing UTF-8 and Windows-1252 is refused naming both lines, as every import does."""
+    header = ["school_year", "setting", "provision", "phase", "change", "kind", "source"]
+    row = [2027, "École Saint-Benoît", "special", "secondary", 30, "new_places",
+           "Décision du cabinet, février 2025"]
+    data = csv_bytes(header, [row]).decode().encode("windows-1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert upload(world, "changes", data).rows == 1
+    change = PlannedChange.objects.get(la=world.la)
+    assert (change.setting_name, change.source) == ("École Saint-Benoît",
+                                                    "Décision du cabinet, février 2025")
+    mixed = data + "2028,Zoë House,ap,primary,5,new_places,Cabinet\n".encode()
+    assert errors_of(world, "changes", mixed) == [
+        "line 2: file: byte 0xC9 is not UTF-8, but line 3 has UTF-8 characters: the file mixes "
+        "two encodings; save it again as CSV UTF-8"]
 
 
 def test_xlsx_is_read_like_csv(world):
