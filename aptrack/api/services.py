@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from aptrack.accounts import audit
 
+from . import addresses
 from .models import ApiToken, WebhookEvent, WebhookSubscription
 
 
@@ -59,12 +59,12 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    allow_http = settings.APTRACK_API["WEBHOOK_ALLOW_HTTP"]
-    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
-        raise ValidationError({"url": "A webhook address must start https://."})
-    if parts.username or parts.password:
-        raise ValidationError({"url": "Put no user name or password in the address."})
+    """Refuse an address a webhook may not go to (aptrack.api.addresses: https only, no user
+    name, a host that resolves only to public addresses)."""
+    try:
+        addresses.check(url)
+    except addresses.Refused as exc:
+        raise ValidationError({"url": str(exc)}) from exc
 
 
 def _check_events(events: list[str]) -> None:

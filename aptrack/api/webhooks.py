@@ -8,15 +8,21 @@ that arrive (provision due). ``deliver_due()`` is run by ``aptrack deliver_webho
 Signature (like Stripe's): header ``X-APTrack-Signature: t=<unix seconds>,v1=<hex>`` where hex is
 HMAC-SHA256 of ``"<t>.<raw body>"`` keyed with the subscription's secret. Payloads carry ids
 only, never personal details.
+
+Before each attempt the address is checked again (aptrack.api.addresses: public addresses only,
+as when subscribing) and the connection goes to the addresses that were checked, so a name whose
+DNS answer changed since cannot steer a delivery into a private network. Redirects are never
+followed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +37,7 @@ from aptrack.accounts.models import AuditEvent
 from aptrack.placements.choices import Status
 from aptrack.placements.models import Placement
 
+from . import addresses
 from .models import (
     RaisedEvent,
     WebhookCursor,
@@ -186,28 +193,72 @@ def _reviews_overdue(now: datetime) -> int:
         for pk, placement_id, learner_id, due in overdue], now)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is an answer like any other: not delivered
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to addresses already checked (never resolving the host name again);
+    the Host header still names the host."""
+
+    def __init__(self, target: addresses.Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.target = target
+
+    def _open(self) -> socket.socket:
+        error: OSError = OSError("No address to connect to.")
+        for address in self.target.addresses:
+            try:
+                return socket.create_connection((address, self.target.port), self.timeout)
+            except OSError as exc:
+                error = exc
+        raise error
+
+    def connect(self) -> None:
+        self.sock = self._open()
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """The same over TLS, the certificate checked against the host name (not the address)."""
+
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, target: addresses.Target, timeout: float) -> None:
+        super().__init__(target, timeout)
+        self.tls = ssl.create_default_context()
+
+    def connect(self) -> None:
+        self.sock = self.tls.wrap_socket(self._open(), server_hostname=self.target.host)
 
 
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:
+    """Send one delivery; its status code (None when there was no answer) and what went wrong.
+    The address is checked again first (aptrack.api.addresses) and the connection goes to the
+    addresses checked. Redirects are not followed: a 3xx is an answer like any other."""
+    try:
+        target = addresses.target(delivery.subscription.url)
+    except addresses.Refused as exc:
+        return None, f"Not sent. {exc}"
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
     timestamp = str(int(now.timestamp()))
-    request = urllib.request.Request(  # noqa: S310 - https (or http when allowed) only
-        delivery.subscription.url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "APTrack-Webhooks/1",
-                 "X-APTrack-Event": delivery.event, "X-APTrack-Delivery": str(delivery.pk),
-                 "X-APTrack-Signature":
-                     f"t={timestamp},v1={sign(delivery.subscription.secret, timestamp, body)}"})
-    opener = urllib.request.build_opener(_NoRedirect)
+    headers = {"Content-Type": "application/json", "User-Agent": "APTrack-Webhooks/1",
+               "X-APTrack-Event": delivery.event, "X-APTrack-Delivery": str(delivery.pk),
+               "X-APTrack-Signature":
+                   f"t={timestamp},v1={sign(delivery.subscription.secret, timestamp, body)}"}
     try:
-        with opener.open(request, timeout=settings.APTRACK_API["WEBHOOK_TIMEOUT_SECONDS"]) as r:
-            return r.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return None, str(getattr(exc, "reason", exc))[:300]
+        status = post_to(target, body, headers, settings.APTRACK_API["WEBHOOK_TIMEOUT_SECONDS"])
+    except (OSError, http.client.HTTPException) as exc:
+        return None, (str(exc) or type(exc).__name__)[:300]
+    return status, "" if 200 <= status < 300 else f"HTTP {status}"
+
+
+def post_to(target: addresses.Target, body: bytes, headers: dict[str, str],
+            timeout: float) -> int:
+    """POST to a checked address, connecting only to ``target.addresses``; the answer's status.
+    Raises OSError (TLS errors included) or http.client.HTTPException when there is none."""
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = kind(target, timeout)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def send_due(now: datetime | None = None) -> Result:

@@ -13,6 +13,9 @@ STORAGES = {
 
 # Transactional tests empty the database between tests, audit trail included.
 APTRACK = {**APTRACK, "ALLOW_AUDIT_FLUSH": True}  # noqa: F405
+# The suite's webhook receivers listen on loopback and its example addresses do not resolve here;
+# tests/api/test_webhook_addresses.py turns the address check back on and tests it.
+APTRACK_API = {**APTRACK_API, "WEBHOOK_ALLOW_PRIVATE": True}  # noqa: F405
 
 # The suite's own SQLite database is in memory, shared between threads through SQLite's shared
 # cache, whose table locks fail at once ("database table is locked") instead of waiting for the

@@ -125,6 +125,7 @@ def test_absence_alerts_become_webhooks(api: Any, settings: Any) -> None:
     from tests.api.test_webhooks import Receiver
 
     settings.APTRACK_API = {**settings.APTRACK_API, "WEBHOOK_ALLOW_HTTP": True,
+                            "WEBHOOK_ALLOW_PRIVATE": True,
                             "WEBHOOK_SETTLE_SECONDS": 0}
     receiver = Receiver()
     receiver.thread.start()

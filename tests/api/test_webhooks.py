@@ -55,6 +55,7 @@ class Receiver:
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     settings.APTRACK_API = {**settings.APTRACK_API, "WEBHOOK_ALLOW_HTTP": True,
+                            "WEBHOOK_ALLOW_PRIVATE": True,
                             "WEBHOOK_SETTLE_SECONDS": 0, "WEBHOOK_BACKOFF_SECONDS": 60,
                             "WEBHOOK_MAX_ATTEMPTS": 3, "WEBHOOK_TIMEOUT_SECONDS": 5}
     r = Receiver()

@@ -38,6 +38,12 @@ APTRACK_API = {
     "WEBHOOK_SETTLE_SECONDS": _int("APTRACK_API_WEBHOOK_SETTLE_SECONDS", 5),
     # Plain http:// webhook addresses are refused unless this is on (tests, local use).
     "WEBHOOK_ALLOW_HTTP": os.environ.get("APTRACK_API_WEBHOOK_ALLOW_HTTP", "") in {"1", "true"},
+    # Webhook addresses on private, loopback, link-local or other non-public networks, and
+    # host names that do not resolve, are refused (when subscribing and again before each
+    # delivery: aptrack/api/addresses.py) unless this is on: development and tests. In
+    # production only for receivers on the operator's own network, every subscriber trusted.
+    "WEBHOOK_ALLOW_PRIVATE": (os.environ.get("APTRACK_API_WEBHOOK_ALLOW_PRIVATE", "")
+                              in {"1", "true"}),
 }
 
 REST_FRAMEWORK = {
