@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 
-from . import audit
+from . import audit, services
 from .models import User
 from .services import has_second_factor, mfa_required
 
@@ -33,6 +33,17 @@ TWO_FACTOR_EXEMPT = {
     "accounts:password-reset", "accounts:password-reset-sent", "accounts:password-reset-confirm",
     "accounts:password-reset-complete", "accounts:invitation",
 }
+
+
+def expiry_reason(started: int, seen: int, now: int) -> str:
+    """Why a session signed in at ``started`` and last used at ``seen`` (epoch seconds) has
+    ended by ``now``: "absolute" (``SESSION_COOKIE_AGE`` after sign-in), "idle"
+    (``SESSION_IDLE_SECONDS`` without a request), or "" while it is signed in."""
+    if now - started > settings.SESSION_COOKIE_AGE:
+        return "absolute"
+    if now - seen > settings.SESSION_IDLE_SECONDS:
+        return "idle"
+    return ""
 
 
 def _url_name(request: HttpRequest) -> str:
@@ -66,7 +77,12 @@ class ContentSecurityPolicyMiddleware:
 class SessionLimitsMiddleware:
     """End a session after ``SESSION_IDLE_SECONDS`` without a request or
     ``SESSION_COOKIE_AGE`` after sign-in, and at once when the account was deactivated
-    (Django then finds no active user for the session). Signed-in pages are never cached."""
+    (Django then finds no active user for the session). Signed-in pages are never cached.
+
+    Also keeps the session's row on the "Where you are signed in" page (``SignedInSession``):
+    its last use written at most once a minute, its key digest when the key changes, deleted
+    when the session ends here; a session whose row was deleted (ended from another device,
+    or by deactivation) is signed out."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -78,11 +94,15 @@ class SessionLimitsMiddleware:
             if ended is not None:
                 return ended
         response = self.get_response(request)
+        if session is not None:
+            services.session_key_followed(request)
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
 
     def _check(self, request: HttpRequest) -> HttpResponse | None:
+        # Read before the user: Django empties the session of a changed password on reading it.
+        row = request.session.get(services.SESSION_ROW)
         user = request.user
         if not user.is_authenticated:
             if request.session.get("_auth_user_id"):
@@ -91,22 +111,27 @@ class SessionLimitsMiddleware:
                 audit.record(actor=User.objects.filter(pk=uid).first(),
                              action="session.ended_deactivated", object_type="user",
                              object_id=uid)
+                services.session_forget(request.session)
                 request.session.flush()
                 return _to_sign_in(request, signed_out="deactivated")
+            if row is not None:  # emptied by Django (the password changed): forget its row
+                services.session_forget_row(row)
             return None
         now = int(time.time())
         started = request.session.setdefault(SIGNED_IN_AT, now)
         seen = request.session.get(LAST_SEEN, now)
-        reason = ""
-        if now - started > settings.SESSION_COOKIE_AGE:
-            reason = "absolute"
-        elif now - seen > settings.SESSION_IDLE_SECONDS:
-            reason = "idle"
+        reason = expiry_reason(started, seen, now)
         if reason:
             audit.record(actor=user, action=f"session.expired_{reason}", object_type="user",
                          object_id=str(user.pk))
-            logout(request)
+            logout(request)  # the user_logged_out signal deletes the session's row
             return _to_sign_in(request, signed_out=reason)
+        if not services.session_seen(request, now=now, started=started):
+            # Its row was deleted: signed out from another device, or the account deactivated.
+            audit.record(actor=user, action="session.ended_elsewhere", object_type="user",
+                         object_id=str(user.pk))
+            logout(request)
+            return _to_sign_in(request)
         request.session[LAST_SEEN] = now
         return None
 

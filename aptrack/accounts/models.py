@@ -152,3 +152,28 @@ class LegalHold(models.Model):
     @property
     def active(self) -> bool:
         return self.released_at is None
+
+
+class SignedInSession(models.Model):
+    """One browser where a user is signed in, listed on their "Where you are signed in" page
+    (/account/sessions/) so that they can sign it out.
+
+    Made at sign-in, its ``last_seen_at`` kept by ``SessionLimitsMiddleware`` (at most once a
+    minute), deleted at sign-out and whenever the session ends. Holds a SHA-256 of the session
+    key, never the key itself, and the address only to its /24 (IPv4) or /48 (IPv6) network.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField("SHA-256 of the session key", max_length=64, unique=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    device = models.CharField(max_length=100, blank=True,
+                              help_text="Browser and operating system, e.g. Firefox on Windows.")
+    ip_network = models.CharField(max_length=49, blank=True,
+                                  help_text="The address's /24 (IPv4) or /48 (IPv6) network.")
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.device or 'Unknown device'} signed in at {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out and failed sign-in go to the audit trail; a new session starts its clocks."""
+"""Sign-in, sign-out and failed sign-in go to the audit trail; a new session starts its clocks
+and is listed on the user's "Where you are signed in" page until it ends."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from . import audit
+from . import audit, services
 from .middleware import LAST_SEEN, SIGNED_IN_AT
 from .models import AuditEvent, User
 
@@ -19,12 +20,15 @@ def signed_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
         now = int(time.time())
         request.session[SIGNED_IN_AT] = now
         request.session[LAST_SEEN] = now
+        services.session_signed_in(request=request, user=user)
     audit.record(actor=user, action="sign_in.success", object_type="user",
                  object_id=str(user.pk))
 
 
 @receiver(user_logged_out, dispatch_uid="aptrack.accounts.signed_out")
 def signed_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        services.session_forget(request.session)
     if user is not None and user.pk:
         audit.record(actor=user, action="sign_out", object_type="user", object_id=str(user.pk))
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("two-factor/set-up/", views.two_factor_setup, name="two-factor-setup"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("sessions/", views.sessions, name="sessions"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="registration/reset_sent.html"), name="password-reset-sent"),

@@ -22,7 +22,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -83,7 +85,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     A code is accepted once only; wrong codes slow further attempts (django-otp throttling)."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = django_otp.match_token(request.user, services.normalise_code(
+        device = services.second_factor_verify(request.user, services.normalise_code(
             form.cleaned_data["token"]))
         if device is not None:
             django_otp.login(request, device)
@@ -152,6 +154,44 @@ def account(request: HttpRequest) -> HttpResponse:
         "mfa_forced": bool(settings.APTRACK.get("REQUIRE_MFA")),
         "may_view_audit": selectors.may_view_audit(user),
     })
+
+
+def _ago(then: Any, now: Any) -> str:
+    if (now - then).total_seconds() < 60:
+        return "Less than a minute ago"
+    return f"{timesince(then, now, depth=1)} ago"
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    """Where the user is signed in: each browser session, this one marked; sign out one of
+    the others, or all of them. Only the user's own sessions: any other id is 404."""
+    user: Any = request.user
+    current = request.session.get(services.SESSION_ROW)
+    if request.method == "POST":
+        choice = request.POST.get("session", "")
+        if choice == "others":
+            ended = services.sessions_end_others(actor=user, current=current)
+            if ended:
+                messages.success(request, "Your other session has been signed out." if ended == 1
+                                 else f"Your {ended} other sessions have been signed out.")
+            else:
+                messages.info(request, "You were not signed in anywhere else.")
+            return redirect("accounts:sessions")
+        row = services.session_other(user, choice, current=current)
+        if row is None:
+            audit.denied(request, object_type="signed_in_session", object_id=choice[:40])
+            raise Http404("No such session")
+        services.session_end(actor=user, row=row)
+        when = dateformat.format(timezone.localtime(row.signed_in_at), "j F Y H:i")
+        messages.success(request, f"{row.device}, signed in {when}, has been signed out.")
+        return redirect("accounts:sessions")
+    now = timezone.now()
+    rows = [{"row": row, "current": row.pk == current, "ago": _ago(row.last_seen_at, now)}
+            for row in services.sessions_of(user, current=current)]
+    rows.sort(key=lambda r: not r["current"])  # this device first
+    return render(request, "accounts/sessions.html", {
+        "rows": rows, "others": sum(1 for r in rows if not r["current"])})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

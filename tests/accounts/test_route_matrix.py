@@ -133,7 +133,7 @@ SPECS: dict[str, Spec] = {
         PUBLIC_PAGE, "accounts:invitation": PUBLIC_PAGE,
     "accounts:account": S(ALL), "accounts:two-factor": S(ALL),
     "accounts:two-factor-setup": S(ALL), "accounts:recovery-codes": post_only(ALL),
-    "accounts:password-change": S(ALL),
+    "accounts:password-change": S(ALL), "accounts:sessions": S(ALL),  # (a POST ends own ones)
     "api-account:tokens": S(ALL), "api-account:revoke": post_only(ALL, "token"),
     # -- administration of the organisation's users, audit, legal holds, subject access --
     "accounts:users": S(LA_ADMIN), "accounts:user-invite": S(LA_ADMIN),
@@ -245,10 +245,11 @@ OWN = {"token", "webhook"}
 # Tables a refused request may write: its audit row, the lockout counter, the session, the
 # API's rate counters and token last-use time.
 # the exchange area's log of the files it produced (an allowed export writes it), and the
-# unconfirmed authenticator the two-factor set-up page makes to show its QR code.
+# unconfirmed authenticator the two-factor set-up page makes to show its QR code, and the
+# record of a signed-in session (the page "Where you are signed in") that signing in writes.
 BOOKKEEPING = {"accounts.AuditEvent", "axes.AccessAttempt", "axes.AccessFailureLog",
                "axes.AccessLog", "sessions.Session", "exchange.ExchangeLog",
-               "otp_totp.TOTPDevice"}
+               "otp_totp.TOTPDevice", "accounts.SignedInSession"}
 
 
 def spec_for(name: str) -> Spec | None:
