@@ -219,8 +219,9 @@ def test_the_server_killed_during_a_burst_of_writes_loses_no_acknowledged_write(
                         json.loads(response.read())
                 except urllib.error.HTTPError as exc:
                     status = exc.code
-                except (OSError, http.client.HTTPException):
-                    # No complete answer (refused, reset, or cut mid-body): outcome unknown.
+                except (OSError, http.client.HTTPException, ValueError):
+                    # No complete answer (refused, reset, or cut mid-body: a status line then a
+                    # body that is empty or not whole JSON): outcome unknown.
                     with lock:
                         cut.append(job)
                     return
