@@ -124,3 +124,10 @@ class World:
             commissioner_kind=commissioner, reason=reason, tier=kw.pop("tier", 2),
             start_date=start, hours_per_week=kw.pop("hours_per_week", Decimal("25")),
             exclusion=exclusion, **who, **kw)
+
+    def placed(self, learner: Learner, *, start: date = date(2025, 10, 6), **kw: Any) -> Any:
+        """A placement commissioned as :meth:`commission` does and started on ``start``."""
+        placement = self.commission(learner, start=start, **kw)
+        placements.placement_start(actor=None, placement=placement, on=start)
+        placement.refresh_from_db()
+        return placement

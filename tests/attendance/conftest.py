@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from aptrack.placements import services as placements
 from tests import factories
 
 MON = date(2025, 10, 6)  # a Monday in autumn term 1 of the test calendar
@@ -17,10 +16,8 @@ TODAY = date(2025, 10, 8)
 def dual(world):  # type: ignore[no-untyped-def]
     """Off-site direction from Test High to the PRU, Mon-Wed mornings at the PRU (dual, D)."""
     learner = factories.learner(world.school)
-    p = world.commission(learner, provider=world.pru, reason="off_site_direction", start=MON,
-                         sessions_pattern="1010100000")
-    placements.placement_start(actor=None, placement=p, on=MON)
-    p.refresh_from_db()
+    p = world.placed(learner, provider=world.pru, reason="off_site_direction", start=MON,
+                     sessions_pattern="1010100000")
     assert (p.registration_at_provider, p.home_school_code) == ("dual", "D")
     return p
 
@@ -29,9 +26,7 @@ def dual(world):  # type: ignore[no-untyped-def]
 def offsite(world):  # type: ignore[no-untyped-def]
     """Test High's pupil at the unregistered AP every session (not a school: home code B)."""
     learner = factories.learner(world.school)
-    p = world.commission(learner, provider=world.ap, reason="preventative", start=MON)
-    placements.placement_start(actor=None, placement=p, on=MON)
-    p.refresh_from_db()
+    p = world.placed(learner, provider=world.ap, reason="preventative", start=MON)
     assert (p.registration_at_provider, p.home_school_code) == ("none", "B")
     return p
 

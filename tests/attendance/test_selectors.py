@@ -9,7 +9,6 @@ import pytest
 
 from aptrack.attendance import selectors, whereabouts
 from aptrack.attendance.services import attendance_marks_record
-from aptrack.placements import services as placements
 from tests import factories
 from tests.attendance.conftest import MON, item
 
@@ -138,8 +137,7 @@ def test_summary_period_and_scope(dual, provider_staff, other_school_dsl):
 @pytest.fixture
 def full_time(world):  # type: ignore[no-untyped-def]
     learner = factories.learner(world.school)
-    p = world.commission(learner, provider=world.pru, reason="off_site_direction", start=MON)
-    placements.placement_start(actor=None, placement=p, on=MON)
+    p = world.placed(learner, provider=world.pru, reason="off_site_direction", start=MON)
     return p
 
 

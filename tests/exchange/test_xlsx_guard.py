@@ -26,7 +26,6 @@ from aptrack.exchange import services as exchange
 from aptrack.exchange import xlsxguard
 from aptrack.exchange.errors import ImportRefused
 from aptrack.learners.models import Learner
-from aptrack.placements import services as placements
 from aptrack.sufficiency import services as sufficiency
 from aptrack.sufficiency.models import DataUpload, PopulationProjection
 from aptrack.sufficiency.tabular import UploadInvalid
@@ -331,8 +330,7 @@ CUT_REASON = f"line 1: file: not a readable XLSX workbook (Bad CRC-32 for file '
 def pupil(world):  # type: ignore[no-untyped-def]
     """A pupil of Test High placed at the PRU every session from Monday."""
     learner = factories.learner(world.school)
-    p = world.commission(learner, provider=world.pru, reason="off_site_direction", start=MON)
-    placements.placement_start(actor=None, placement=p, on=MON)
+    world.placed(learner, provider=world.pru, reason="off_site_direction", start=MON)
     return learner
 
 
